@@ -1,0 +1,237 @@
+"""The typed, frozen settings model (DESIGN §1.1). Pure values: no I/O here.
+
+The loader (:mod:`codex_otel_config.settings.loader`) builds these; everything above the
+settings layer consumes them. ``OtelSettings.exporter_for(signal)`` is the single place that
+turns a configured exporter into the one that will really be built.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from codex_otel_config._version import __version__
+
+Signal = Literal["logs", "traces", "metrics"]
+SIGNALS: tuple[Signal, ...] = ("logs", "traces", "metrics")
+HttpProtocol = Literal["binary", "json"]
+Compression = Literal["none", "gzip"]
+
+STATSIG_ENDPOINT = "https://api.statsig.com/otlp"
+STATSIG_API_KEY_HEADER = "statsig-api-key"
+STATSIG_KEY_VARIABLE = "STATSIG_SERVER_SDK_SECRET"
+DEFAULT_TIMEOUT_S = 10.0
+
+#: The settings attribute that holds each signal's exporter.
+EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(
+    {"logs": "exporter", "traces": "trace_exporter", "metrics": "metrics_exporter"}
+)
+
+
+def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def signal_endpoint(endpoint: str, signal: Signal) -> str:
+    """Append ``/v1/<signal>`` to an OTLP/HTTP URL that has no path; keep any other path."""
+    parts = urlsplit(endpoint)
+    if parts.path in ("", "/"):
+        return urlunsplit(parts._replace(path=f"/v1/{signal}"))
+    return endpoint
+
+
+@dataclass(frozen=True)
+class Tls:
+    """TLS material for an exporter; paths are absolute once loaded."""
+
+    ca_certificate: Path | None = None
+    client_certificate: Path | None = None
+    client_private_key: Path | None = None
+
+    @property
+    def is_mtls(self) -> bool:
+        return self.client_certificate is not None and self.client_private_key is not None
+
+
+@dataclass(frozen=True)
+class OtlpHttp:
+    """OTLP over HTTP, protobuf (``binary``) or JSON."""
+
+    kind: ClassVar[str] = "otlp-http"
+    endpoint: str
+    headers: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    protocol: HttpProtocol = "binary"
+    tls: Tls | None = None
+    timeout: float = DEFAULT_TIMEOUT_S
+    compression: Compression = "none"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", _frozen(self.headers))
+
+
+@dataclass(frozen=True)
+class OtlpGrpc:
+    """OTLP over gRPC; the endpoint takes no path."""
+
+    kind: ClassVar[str] = "otlp-grpc"
+    endpoint: str
+    headers: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    tls: Tls | None = None
+    timeout: float = DEFAULT_TIMEOUT_S
+    compression: Compression = "none"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", _frozen(self.headers))
+
+
+@dataclass(frozen=True)
+class Statsig:
+    """The Statsig shorthand: OTLP/HTTP JSON with a ``statsig-api-key`` header.
+
+    ``api_key`` is ``None`` only before the loader has looked at ``STATSIG_SERVER_SDK_SECRET``;
+    a loaded ``Statsig`` always has a key (a missing one is a :class:`SettingsError`).
+    """
+
+    kind: ClassVar[str] = "statsig"
+    api_key: str | None = None
+    endpoint: str = STATSIG_ENDPOINT
+    timeout: float = DEFAULT_TIMEOUT_S
+    compression: Compression = "none"
+
+    def expand(self, signal: Signal) -> OtlpHttp:
+        base = self.endpoint.rstrip("/")
+        headers = {STATSIG_API_KEY_HEADER: self.api_key} if self.api_key else {}
+        return OtlpHttp(
+            endpoint=f"{base}/v1/{signal}",
+            headers=headers,
+            protocol="json",
+            timeout=self.timeout,
+            compression=self.compression,
+        )
+
+
+@dataclass(frozen=True)
+class NoExporter:
+    """``none``: the signal is exported nowhere."""
+
+    kind: ClassVar[str] = "none"
+
+
+Exporter = OtlpHttp | OtlpGrpc | Statsig | NoExporter
+ResolvedExporter = OtlpHttp | OtlpGrpc | NoExporter
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one resolved value came from.
+
+    ``layer`` is one of ``default``, ``codex-config``, ``file``, ``secrets``, ``otel-env``,
+    ``codex-env``, ``override``, ``derived``. Files carry ``file`` and ``table``; variables
+    carry ``variable``; ``note`` explains derived values (e.g. an inherited trace endpoint).
+    """
+
+    layer: str
+    file: Path | None = None
+    table: str | None = None
+    variable: str | None = None
+    note: str | None = None
+
+    def describe(self) -> str:
+        """A short human string: ``settings.toml [production]``, ``env OTEL_SERVICE_NAME``."""
+        if self.file is not None:
+            where = str(self.file)
+            if self.table:
+                where += f" [{self.table}]"
+        elif self.variable is not None:
+            where = f"env {self.variable}"
+        elif self.layer == "override":
+            where = "override"
+        elif self.layer == "default":
+            where = "built-in default"
+        else:
+            where = self.layer
+        if self.note:
+            where += f" ({self.note})"
+        return where
+
+
+DEFAULT_SOURCE = Source(layer="default")
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    """Batch processor and reader tuning from ``OTEL_BSP_*``, ``OTEL_BLRP_*`` and
+    ``OTEL_METRIC_EXPORT_INTERVAL``. ``None`` means the SDK's default."""
+
+    bsp_schedule_delay_ms: int | None = None
+    bsp_max_queue_size: int | None = None
+    bsp_max_export_batch_size: int | None = None
+    bsp_export_timeout_ms: int | None = None
+    blrp_schedule_delay_ms: int | None = None
+    blrp_max_queue_size: int | None = None
+    blrp_max_export_batch_size: int | None = None
+    blrp_export_timeout_ms: int | None = None
+    metric_export_interval_ms: int | None = None
+
+
+def _default_codex_home() -> Path:
+    env = os.environ.get("CODEX_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".codex"
+
+
+@dataclass(frozen=True)
+class OtelSettings:
+    """The resolved settings: one frozen value that says what will be exported where."""
+
+    environment: str = "dev"
+    service_name: str = "codex-cli"
+    service_version: str = __version__
+    codex_home: Path = field(default_factory=_default_codex_home)
+    log_user_prompt: bool = False
+    exporter: Exporter = field(default_factory=NoExporter)
+    trace_exporter: Exporter = field(default_factory=NoExporter)
+    metrics_exporter: Exporter = field(default_factory=NoExporter)
+    runtime_metrics: bool = False
+    resource_attributes: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    sdk_disabled: bool = False
+    processors: ProcessorSettings = field(default_factory=ProcessorSettings)
+    provenance: Mapping[str, Source] = field(default_factory=lambda: MappingProxyType({}))
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource_attributes", _frozen(self.resource_attributes))
+        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
+
+    def configured_exporter(self, signal: Signal) -> Exporter:
+        """The exporter as configured for ``signal`` (Statsig not yet expanded)."""
+        exporter: Exporter = getattr(self, EXPORTER_FIELD[signal])
+        return exporter
+
+    def exporter_for(self, signal: Signal) -> ResolvedExporter:
+        """The exporter as it will be built: Statsig expanded, ``/v1/<signal>`` appended."""
+        exporter = self.configured_exporter(signal)
+        if self.sdk_disabled:
+            return NoExporter()
+        if isinstance(exporter, Statsig):
+            return exporter.expand(signal)
+        if isinstance(exporter, OtlpHttp):
+            return replace(exporter, endpoint=signal_endpoint(exporter.endpoint, signal))
+        return exporter
+
+    def source_of(self, key: str) -> Source:
+        """The provenance of a dotted key, falling back to its nearest recorded parent."""
+        probe = key
+        while probe:
+            if probe in self.provenance:
+                return self.provenance[probe]
+            probe = probe.rpartition(".")[0]
+        return DEFAULT_SOURCE
+
+    @property
+    def exports_anything(self) -> bool:
+        return any(not isinstance(self.exporter_for(s), NoExporter) for s in SIGNALS)

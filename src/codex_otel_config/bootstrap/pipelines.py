@@ -1,0 +1,269 @@
+"""The SDK side of bootstrap: resource, batch processors, providers, one pipeline per signal.
+
+Imported only once some signal is actually exported; each signal's SDK modules are imported
+inside its builder, so a settings exporting only traces never imports the logs SDK.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import socket
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.exporters.recording import ExportStats, Recorder
+from codex_otel_config.settings.model import OtelSettings, ProcessorSettings, Signal
+
+__all__ = ["Pipeline", "build_resource", "check_processors"]
+
+# The SDK's documented defaults, passed explicitly so that values come from the settings
+# (which read OTEL_BSP_* / OTEL_BLRP_* from the environment they were given), never from a
+# second read of os.environ by the SDK.
+_BSP_DEFAULTS = {
+    "schedule_delay_ms": 5000,
+    "max_queue_size": 2048,
+    "max_export_batch_size": 512,
+    "export_timeout_ms": 30000,
+}
+_BLRP_DEFAULTS = {
+    "schedule_delay_ms": 1000,
+    "max_queue_size": 2048,
+    "max_export_batch_size": 512,
+    "export_timeout_ms": 30000,
+}
+_METRIC_INTERVAL_MS = 60000
+
+#: Loggers whose records a bridged handler must not export: the SDK's own export errors
+#: and the HTTP/gRPC stacks under it would otherwise feed failures back into the pipeline.
+_INTERNAL_LOGGERS = ("opentelemetry", "urllib3", "grpc", "codex_otel_config.exporters")
+
+
+@dataclass
+class Pipeline:
+    """One exported signal: its recording exporter and how to flush / shut it down."""
+
+    signal: Signal
+    recorder: Recorder
+    endpoint: str
+    flush: Callable[[float], object]
+    close: Callable[[float], object]
+    counts_submitted: bool
+
+    @property
+    def stats(self) -> ExportStats:
+        return self.recorder.stats
+
+
+def _tuning(
+    settings: ProcessorSettings, prefix: str, defaults: Mapping[str, int]
+) -> dict[str, int]:
+    return {
+        name: value if (value := getattr(settings, f"{prefix}_{name}")) is not None else default
+        for name, default in defaults.items()
+    }
+
+
+def check_processors(settings: OtelSettings) -> None:
+    """Reject tunings the SDK would refuse with a bare ``ValueError`` (as a SettingsError)."""
+    problems: list[Problem] = []
+    for prefix, defaults in (("bsp", _BSP_DEFAULTS), ("blrp", _BLRP_DEFAULTS)):
+        tuned = _tuning(settings.processors, prefix, defaults)
+        for name, value in tuned.items():
+            if value <= 0 and name != "export_timeout_ms":
+                key = f"processors.{prefix}_{name}"
+                problems.append(
+                    Problem(key, settings.source_of(key).describe(), f"must be > 0, got {value}")
+                )
+        if tuned["max_export_batch_size"] > tuned["max_queue_size"]:
+            key = f"processors.{prefix}_max_export_batch_size"
+            problems.append(
+                Problem(
+                    key,
+                    settings.source_of(key).describe(),
+                    f"{tuned['max_export_batch_size']} exceeds the queue size "
+                    f"{tuned['max_queue_size']}",
+                )
+            )
+    interval = settings.processors.metric_export_interval_ms
+    if interval is not None and interval <= 0:
+        key = "processors.metric_export_interval_ms"
+        problems.append(Problem(key, settings.source_of(key).describe(), "must be > 0"))
+    if problems:
+        raise SettingsError(problems)
+
+
+def build_resource(settings: OtelSettings) -> Any:
+    """``service.name``, ``service.version``, ``env``, ``host.name`` and the configured
+    attributes — built directly (not ``Resource.create``) so ``OTEL_RESOURCE_ATTRIBUTES`` /
+    ``OTEL_SERVICE_NAME`` are taken from the settings, not re-read from ``os.environ``."""
+    from opentelemetry.sdk.resources import (
+        TELEMETRY_SDK_LANGUAGE,
+        TELEMETRY_SDK_NAME,
+        TELEMETRY_SDK_VERSION,
+        Resource,
+    )
+    from opentelemetry.sdk.version import __version__ as sdk_version
+
+    attributes: dict[str, str] = {
+        TELEMETRY_SDK_LANGUAGE: "python",
+        TELEMETRY_SDK_NAME: "opentelemetry",
+        TELEMETRY_SDK_VERSION: sdk_version,
+    }
+    host = socket.gethostname().strip()
+    if host:
+        attributes["host.name"] = host
+    attributes.update(settings.resource_attributes)
+    attributes["service.name"] = settings.service_name
+    attributes["service.version"] = settings.service_version
+    attributes["env"] = settings.environment
+    return Resource(attributes)
+
+
+@functools.cache
+def _counting_span_processor() -> type:
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    class CountingBatchSpanProcessor(BatchSpanProcessor):
+        """Counts the spans handed to the queue, so drops can be told from exports."""
+
+        def __init__(self, exporter: Any, stats: ExportStats, **kwargs: Any) -> None:
+            super().__init__(exporter, **kwargs)
+            self._codex_stats = stats
+
+        def on_end(self, span: Any) -> None:
+            if span.context is not None and span.context.trace_flags.sampled:
+                self._codex_stats.note_submitted(1)
+            super().on_end(span)
+
+    return CountingBatchSpanProcessor
+
+
+@functools.cache
+def _counting_log_processor() -> type:
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    class CountingBatchLogRecordProcessor(BatchLogRecordProcessor):
+        """Counts the log records handed to the queue."""
+
+        def __init__(self, exporter: Any, stats: ExportStats, **kwargs: Any) -> None:
+            super().__init__(exporter, **kwargs)
+            self._codex_stats = stats
+
+        def on_emit(self, log_record: Any) -> None:
+            self._codex_stats.note_submitted(1)
+            super().on_emit(log_record)
+
+    return CountingBatchLogRecordProcessor
+
+
+def build_traces(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[Any, Pipeline]:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tuned = _tuning(settings.processors, "bsp", _BSP_DEFAULTS)
+    processor = _counting_span_processor()(
+        exporter,
+        exporter.stats,
+        max_queue_size=tuned["max_queue_size"],
+        schedule_delay_millis=tuned["schedule_delay_ms"],
+        max_export_batch_size=tuned["max_export_batch_size"],
+        export_timeout_millis=tuned["export_timeout_ms"],
+    )
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    provider.add_span_processor(processor)
+    pipeline = Pipeline(
+        signal="traces",
+        recorder=exporter.recorder,
+        endpoint=exporter.recorder.describe,
+        flush=lambda timeout: provider.force_flush(int(timeout * 1000)),
+        close=lambda timeout: provider.shutdown(),
+        counts_submitted=True,
+    )
+    return provider, pipeline
+
+
+def build_logs(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[Any, Pipeline]:
+    from opentelemetry.sdk._logs import LoggerProvider
+
+    tuned = _tuning(settings.processors, "blrp", _BLRP_DEFAULTS)
+    processor = _counting_log_processor()(
+        exporter,
+        exporter.stats,
+        max_queue_size=tuned["max_queue_size"],
+        schedule_delay_millis=tuned["schedule_delay_ms"],
+        max_export_batch_size=tuned["max_export_batch_size"],
+        export_timeout_millis=tuned["export_timeout_ms"],
+    )
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+    provider.add_log_record_processor(processor)
+    pipeline = Pipeline(
+        signal="logs",
+        recorder=exporter.recorder,
+        endpoint=exporter.recorder.describe,
+        flush=lambda timeout: provider.force_flush(int(timeout * 1000)),
+        close=lambda timeout: provider.shutdown(),
+        counts_submitted=True,
+    )
+    return provider, pipeline
+
+
+def build_metrics(settings: OtelSettings, exporter: Any) -> tuple[Any, Pipeline]:
+    """The crate's ``MetricsClient`` over our recording exporter. Its ``MeterProvider``
+    registers an unbounded SDK at-exit shutdown; that is replaced by ours."""
+    from codex_otel_config.metrics import MetricsClient, MetricsConfig
+
+    interval_ms = settings.processors.metric_export_interval_ms or _METRIC_INTERVAL_MS
+    config = (
+        MetricsConfig.otlp(
+            settings.environment, settings.service_name, settings.service_version, exporter
+        )
+        .with_export_interval(interval_ms / 1000.0)
+        .with_resource_attributes(settings.resource_attributes)
+    )
+    client = MetricsClient(config)
+    atexit.unregister(client.meter_provider.shutdown)
+    pipeline = Pipeline(
+        signal="metrics",
+        recorder=exporter.recorder,
+        endpoint=exporter.recorder.describe,
+        flush=lambda timeout: client.force_flush(timeout),
+        close=lambda timeout: client.shutdown(timeout),
+        counts_submitted=False,
+    )
+    return client, pipeline
+
+
+class _InternalFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        return not any(name == p or name.startswith(p + ".") for p in _INTERNAL_LOGGERS)
+
+
+def logging_handler(logger_provider: Any, level: int) -> logging.Handler:
+    """The SDK's ``LoggingHandler`` on our logger provider, minus two hazards: its
+    ``flush()`` starts a non-daemon thread running an unbounded ``force_flush`` (which can
+    hold process exit), and records from the export machinery would loop back into it."""
+    from opentelemetry.sdk._logs import LoggingHandler
+
+    class BoundedLoggingHandler(LoggingHandler):
+        def flush(self) -> None:
+            thread = threading.Thread(
+                target=logger_provider.force_flush,
+                args=(5000,),
+                name="codex-otel-handler-flush",
+                daemon=True,
+            )
+            thread.start()
+
+    with warnings.catch_warnings():
+        # Deprecated in favour of opentelemetry-instrumentation-logging, which we do not
+        # depend on; the SDK class is still the reference bridge in 1.45.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        handler = BoundedLoggingHandler(level=level, logger_provider=logger_provider)
+    handler.addFilter(_InternalFilter())
+    return handler

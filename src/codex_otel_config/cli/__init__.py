@@ -1,0 +1,1 @@
+"""The ``codex-otel-config`` console script: presentation only, over the library calls."""

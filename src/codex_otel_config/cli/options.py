@@ -1,0 +1,126 @@
+"""Options every command shares (``--config``, ``--env``, ``--set``) and error printing.
+
+``@settings_options`` adds the three options to a command and passes them as one
+:class:`SettingsOptions` argument named ``settings_options``; :func:`load_or_exit` loads the
+settings from them and, on :class:`SettingsError`, prints every problem as a list on stderr and
+exits with status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from codex_otel_config.errors import SettingsError
+from codex_otel_config.settings.model import OtelSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit status for settings that cannot be loaded or a wrong command line (DESIGN §4.2).
+EXIT_SETTINGS = 2
+
+
+@dataclass(frozen=True)
+class SettingsOptions:
+    """What the shared options said; ``config`` empty means "the default files"."""
+
+    config: tuple[str, ...] = ()
+    env: str | None = None
+    set: tuple[str, ...] = ()
+
+    def load(self, environ: Mapping[str, str] | None = None) -> OtelSettings:
+        """``load_settings()`` with these options; raises :class:`SettingsError`."""
+        from codex_otel_config.settings.loader import load_settings, parse_set_options
+
+        overrides = parse_set_options(self.set)
+        return load_settings(
+            files=list(self.config) if self.config else None,
+            env=self.env,
+            environ=environ,
+            overrides=overrides or None,
+        )
+
+
+def settings_options(func: F) -> F:
+    """Add ``--config FILE`` (repeatable), ``--env NAME`` and ``--set key=value`` (repeatable)."""
+
+    @click.option("--config", "-c", "config", multiple=True, metavar="FILE",
+                  help="Settings file to load (repeatable; replaces the default files).")
+    @click.option("--env", "-e", "env", metavar="NAME",
+                  help="Environment table to apply on top of [default] (else CODEX_OTEL_ENV).")
+    @click.option("--set", "set_", multiple=True, metavar="KEY=VALUE",
+                  help="Override one dotted key, e.g. --set exporter.otlp-http.timeout=5 "
+                  "(repeatable; the highest layer).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, config: tuple[str, ...], env: str | None,
+                set_: tuple[str, ...], **kwargs: Any) -> Any:
+        kwargs["settings_options"] = SettingsOptions(config=config, env=env, set=set_)
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_or_exit(options: SettingsOptions, environ: Mapping[str, str] | None = None) -> OtelSettings:
+    """Load the settings; on :class:`SettingsError` print the problems and exit 2."""
+    try:
+        settings = options.load(environ)
+    except SettingsError as exc:
+        print_settings_error(exc)
+        raise SystemExit(EXIT_SETTINGS) from None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["codex_otel_config.settings"] = settings
+    return settings
+
+
+def print_settings_error(exc: SettingsError) -> None:
+    """Every problem on its own line, on stderr, as ``layer key: message``."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    count = len(exc.problems)
+    noun = "problem" if count == 1 else "problems"
+    console.print(Text(f"error: the OpenTelemetry settings are invalid ({count} {noun}):",
+                       style="bold red"))
+    for problem in exc.problems:
+        line = Text("  - ")
+        if problem.layer:
+            line.append(problem.layer, style="cyan")
+            line.append(" ")
+        line.append(problem.key, style="bold")
+        line.append(f": {problem.message}")
+        console.print(line)
+
+
+def report_unexpected(ctx: click.Context, exc: BaseException) -> None:
+    """One line for a bug or an unexpected failure, with known secrets scrubbed."""
+    if isinstance(exc, SettingsError):
+        print_settings_error(exc)
+        return
+    from codex_otel_config.settings.redact import scrub
+
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    settings = ctx.meta.get("codex_otel_config.settings")
+    if isinstance(settings, OtelSettings):
+        message = scrub(message, secret_values(settings))
+    if len(message) > 300:
+        message = message[:297] + "..."
+    text = f"error: {type(exc).__name__}: {message}" if message else f"error: {type(exc).__name__}"
+    click.echo(text, err=True)
+
+
+def secret_values(settings: OtelSettings) -> tuple[str, ...]:
+    """Every secret the settings hold (header values, Statsig keys), for scrubbing."""
+    from codex_otel_config.settings.model import SIGNALS, NoExporter
+
+    values: list[str] = []
+    for signal in SIGNALS:
+        exporter = settings.exporter_for(signal)
+        if not isinstance(exporter, NoExporter):
+            values += list(exporter.headers.values())
+    return tuple(values)

@@ -1,0 +1,80 @@
+"""What the wire said during one export, and the deadlines that bound it.
+
+The SDK exporters retry internally and then return a bare ``SUCCESS``/``FAILURE``; the HTTP
+status, the gRPC status or the exception that caused a failure is only logged. Our transport
+(HTTP) and interceptor (gRPC) write each attempt's outcome here, so the recording exporter can
+attach a classified :class:`~codex_otel_config.outcomes.ExportFailure` to the failure.
+
+Deadlines: ``flush`` sets a *thread-local* deadline (the SDK runs a forced flush on the calling
+thread, so only that flush's requests are cut short, not the background exporter's), and
+``shutdown`` sets an *instance* deadline that applies to every thread. A request that would
+start after its deadline is not sent at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from codex_otel_config.outcomes import Code, ExportFailure
+
+__all__ = ["AttemptLog", "DeadlineReached"]
+
+
+class DeadlineReached(TimeoutError):
+    """A request was not sent (or was cut short) because a flush/shutdown deadline passed."""
+
+
+class AttemptLog:
+    """The outcome of the latest wire attempt of one exporter, plus its active deadlines."""
+
+    def __init__(self) -> None:
+        self._last: ExportFailure | None = None
+        self._attempted = False
+        self._shutdown_deadline: float | None = None
+        self._local = threading.local()
+
+    # -- outcomes ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        self._last = None
+        self._attempted = False
+
+    def record(self, outcome: ExportFailure) -> None:
+        """Record one attempt's classified outcome (``Code.OK`` for a success)."""
+        self._last = outcome
+        self._attempted = True
+
+    @property
+    def attempted(self) -> bool:
+        return self._attempted
+
+    def last_failure(self) -> ExportFailure | None:
+        last = self._last
+        return None if last is None or last.code is Code.OK else last
+
+    # -- deadlines (time.monotonic() values) ------------------------------------------------
+    def set_shutdown_deadline(self, deadline: float | None) -> None:
+        self._shutdown_deadline = deadline
+
+    def set_thread_deadline(self, deadline: float | None) -> None:
+        self._local.deadline = deadline
+
+    def deadline(self) -> float | None:
+        local: float | None = getattr(self._local, "deadline", None)
+        shared = self._shutdown_deadline
+        if local is None:
+            return shared
+        return local if shared is None else min(local, shared)
+
+    def clamp(self, timeout: float | None) -> float | None:
+        """``timeout`` cut to the active deadline; ``<= 0`` means "do not send"."""
+        deadline = self.deadline()
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def deadline_failure(self) -> ExportFailure:
+        failure = ExportFailure(Code.TIMEOUT, "not sent: flush/shutdown deadline reached")
+        self.record(failure)
+        return failure

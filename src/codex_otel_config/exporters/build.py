@@ -1,0 +1,200 @@
+"""Build the SDK exporter for one signal from a resolved ``OtlpHttp`` / ``OtlpGrpc``.
+
+Every value is passed explicitly, so the settings (which already read the ``OTEL_*``
+variables of the environment they were given) win over what the SDK exporters would read
+from ``os.environ`` on their own:
+
+- endpoint, timeout and compression are constructor arguments (the SDK only consults the
+  environment when they are ``None``);
+- headers: the SDK merges ``OTEL_EXPORTER_OTLP[_<SIGNAL>]_HEADERS`` under explicit ones (HTTP),
+  or uses them when none are given (gRPC); our transport / interceptor replaces the merged
+  set by exactly the resolved headers, so nothing is applied twice;
+- TLS: HTTP gets our own transport (the SDK reads ``OTEL_EXPORTER_OTLP_CERTIFICATE`` and the
+  credential-provider variables only when it builds its own); gRPC always gets explicit
+  ``credentials`` (or ``insecure=True`` for ``http://``);
+- metric temporality is the crate's (delta for counters and histograms), passed in full.
+
+The SDK exporter modules are imported here, per protocol, on first use: a settings that
+only uses OTLP/HTTP protobuf never imports grpc or the JSON exporter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from codex_otel_config.exporters.attempts import AttemptLog
+from codex_otel_config.exporters.recording import Recorder
+from codex_otel_config.exporters.tls import MaterialError
+from codex_otel_config.settings.model import EXPORTER_FIELD, OtlpGrpc, OtlpHttp, Signal
+
+if TYPE_CHECKING:
+    from codex_otel_config.exporters.recording_logs import RecordingLogExporter
+    from codex_otel_config.exporters.recording_metrics import RecordingMetricExporter
+    from codex_otel_config.exporters.recording_traces import RecordingSpanExporter
+
+__all__ = ["MaterialError", "build_exporter", "describe_exporter"]
+
+_HTTP_MODULES: Mapping[tuple[str, Signal], tuple[str, str]] = {
+    ("binary", "traces"): (
+        "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        "OTLPSpanExporter",
+    ),
+    ("binary", "logs"): ("opentelemetry.exporter.otlp.proto.http._log_exporter", "OTLPLogExporter"),
+    ("binary", "metrics"): (
+        "opentelemetry.exporter.otlp.proto.http.metric_exporter",
+        "OTLPMetricExporter",
+    ),
+    ("json", "traces"): (
+        "opentelemetry.exporter.otlp.json.http.trace_exporter",
+        "OTLPSpanExporter",
+    ),
+    ("json", "logs"): ("opentelemetry.exporter.otlp.json.http._log_exporter", "OTLPLogExporter"),
+    ("json", "metrics"): (
+        "opentelemetry.exporter.otlp.json.http.metric_exporter",
+        "OTLPMetricExporter",
+    ),
+}
+_GRPC_MODULES: Mapping[Signal, tuple[str, str]] = {
+    "traces": ("opentelemetry.exporter.otlp.proto.grpc.trace_exporter", "OTLPSpanExporter"),
+    "logs": ("opentelemetry.exporter.otlp.proto.grpc._log_exporter", "OTLPLogExporter"),
+    "metrics": ("opentelemetry.exporter.otlp.proto.grpc.metric_exporter", "OTLPMetricExporter"),
+}
+
+
+def _load(module: str, name: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def describe_exporter(exporter: OtlpHttp | OtlpGrpc) -> str:
+    """``otlp-http json https://collector:4318/v1/logs`` — for reports and logs (no headers)."""
+    if isinstance(exporter, OtlpHttp):
+        return f"otlp-http {exporter.protocol} {exporter.endpoint}"
+    return f"otlp-grpc {exporter.endpoint}"
+
+
+def _delta_temporality() -> dict[type, Any]:
+    """The crate's metrics use delta temporality (``UpDownCounter``s stay cumulative, as the
+    OTLP ``DELTA`` preference specifies)."""
+    from opentelemetry.sdk.metrics import (
+        Counter,
+        Histogram,
+        ObservableCounter,
+        ObservableGauge,
+        ObservableUpDownCounter,
+        UpDownCounter,
+    )
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+    delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
+    return {
+        Counter: delta,
+        UpDownCounter: cumulative,
+        Histogram: delta,
+        ObservableCounter: delta,
+        ObservableUpDownCounter: cumulative,
+        ObservableGauge: cumulative,
+    }
+
+
+def _secrets(exporter: OtlpHttp | OtlpGrpc) -> tuple[str, ...]:
+    return tuple(value for value in exporter.headers.values() if value)
+
+
+def _is_tls(endpoint: str) -> bool:
+    return not endpoint.lower().startswith("http://")
+
+
+def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix: str) -> Any:
+    from opentelemetry.exporter.otlp.common.http import Compression
+
+    from codex_otel_config.exporters.tls import ssl_context
+    from codex_otel_config.exporters.transport import RecordingHttpTransport
+
+    context = ssl_context(exporter.tls, prefix) if _is_tls(exporter.endpoint) else None
+    transport = RecordingHttpTransport(
+        headers=exporter.headers, attempts=attempts, ssl_context=context, secrets=_secrets(exporter)
+    )
+    cls = _load(*_HTTP_MODULES[(exporter.protocol, signal)])
+    kwargs: dict[str, Any] = {
+        "endpoint": exporter.endpoint,
+        "headers": dict(exporter.headers),
+        "timeout": exporter.timeout,
+        "compression": Compression.GZIP if exporter.compression == "gzip" else Compression.NONE,
+        "_transport": transport,
+    }
+    if signal == "metrics":
+        kwargs["preferred_temporality"] = _delta_temporality()
+    return cls(**kwargs)
+
+
+def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix: str) -> Any:
+    import grpc
+
+    from codex_otel_config.exporters.grpc_channel import RecordingInterceptor, intercepted
+    from codex_otel_config.exporters.tls import grpc_credentials
+
+    secure = _is_tls(exporter.endpoint)
+    credentials = grpc_credentials(exporter.tls, prefix) if secure else None
+    interceptor = RecordingInterceptor(exporter.headers, attempts, _secrets(exporter))
+    cls = intercepted(_load(*_GRPC_MODULES[signal]), interceptor)
+    kwargs: dict[str, Any] = {
+        "endpoint": exporter.endpoint,
+        "insecure": not secure,
+        "credentials": credentials,
+        # Non-empty so the SDK never falls back to OTEL_EXPORTER_OTLP_HEADERS; the
+        # interceptor sends exactly the resolved headers anyway.
+        "headers": tuple((k.lower(), v) for k, v in exporter.headers.items()) or (("", ""),),
+        "timeout": exporter.timeout,
+        "compression": grpc.Compression.Gzip
+        if exporter.compression == "gzip"
+        else grpc.Compression.NoCompression,
+    }
+    if signal == "metrics":
+        kwargs["preferred_temporality"] = _delta_temporality()
+    return cls(**kwargs)
+
+
+@overload
+def build_exporter(
+    signal: Literal["traces"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+) -> RecordingSpanExporter: ...
+@overload
+def build_exporter(
+    signal: Literal["logs"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+) -> RecordingLogExporter: ...
+@overload
+def build_exporter(
+    signal: Literal["metrics"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+) -> RecordingMetricExporter: ...
+def build_exporter(
+    signal: Signal, exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+) -> RecordingSpanExporter | RecordingLogExporter | RecordingMetricExporter:
+    """The recording SDK exporter for ``signal``. No network I/O: connections open on the
+    first export. Raises :class:`~codex_otel_config.errors.ExporterBuildError` (a
+    :class:`MaterialError` naming ``<setting_key>.tls.<field>``) for unusable TLS material.
+    """
+    prefix = setting_key or f"{EXPORTER_FIELD[signal]}.{exporter.kind}"
+    attempts = AttemptLog()
+    if isinstance(exporter, OtlpHttp):
+        inner = _build_http(signal, exporter, attempts, prefix)
+    elif isinstance(exporter, OtlpGrpc):
+        inner = _build_grpc(signal, exporter, attempts, prefix)
+    else:  # pragma: no cover - guarded by the type
+        raise TypeError(f"cannot build an exporter from {type(exporter).__name__}")
+    recorder = Recorder(
+        signal, inner, attempts, secrets=_secrets(exporter), describe=describe_exporter(exporter)
+    )
+    if signal == "traces":
+        from codex_otel_config.exporters.recording_traces import RecordingSpanExporter
+
+        return RecordingSpanExporter(inner, recorder)
+    if signal == "logs":
+        from codex_otel_config.exporters.recording_logs import RecordingLogExporter
+
+        return RecordingLogExporter(inner, recorder)
+    from codex_otel_config.exporters.recording_metrics import RecordingMetricExporter
+
+    return RecordingMetricExporter(inner, recorder)

@@ -1,0 +1,292 @@
+"""Turn what an export saw (an HTTP status, a gRPC status, an exception) into a stable `Code`.
+
+Shared by the bootstrap reports and by ``check``, so both name a failure the same way.
+Everything here is pure and cheap: no network, and no import of grpc, requests or urllib3
+(those are recognised by class name and by duck typing, so classifying never pulls them in).
+Messages are short, built from our own words plus a few safe fields (an HTTP status, an
+OpenSSL verify message); response bodies and raw exception text are never copied verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from http import HTTPStatus
+
+from codex_otel_config.outcomes import Code, ExportFailure
+from codex_otel_config.settings.redact import scrub
+
+__all__ = [
+    "classify_exception",
+    "classify_grpc",
+    "classify_http",
+    "header",
+    "safe_text",
+]
+
+_HTTP_CODES: Mapping[int, Code] = {
+    401: Code.AUTH_REJECTED,
+    403: Code.FORBIDDEN,
+    404: Code.NOT_FOUND,
+    415: Code.UNSUPPORTED_MEDIA_TYPE,
+    429: Code.RATE_LIMITED,
+}
+
+_GRPC_CODES: Mapping[str, Code] = {
+    "OK": Code.OK,
+    "UNAUTHENTICATED": Code.GRPC_UNAUTHENTICATED,
+    "UNAVAILABLE": Code.GRPC_UNAVAILABLE,
+    "UNIMPLEMENTED": Code.GRPC_UNIMPLEMENTED,
+    "DEADLINE_EXCEEDED": Code.TIMEOUT,
+    "PERMISSION_DENIED": Code.FORBIDDEN,
+    "RESOURCE_EXHAUSTED": Code.RATE_LIMITED,
+}
+
+#: OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
+_X509_NAME_MISMATCH = frozenset({62, 64})
+#: OpenSSL verify codes that mean "no chain to a trusted root" (self-signed, unknown issuer …).
+_X509_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
+
+_MAX_TEXT = 160
+_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<rest>[^\s'\"<>]+)")
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header value looked up case-insensitively (plain dicts are case-sensitive)."""
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is not None:
+        return str(value)
+    lowered = name.lower()
+    for key, candidate in headers.items():
+        if str(key).lower() == lowered:
+            return str(candidate)
+    return None
+
+
+def _strip_url(match: re.Match[str]) -> str:
+    rest = match.group("rest")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    netloc = netloc.rsplit("@", 1)[-1]  # never echo user:password@
+    return f"{match.group('scheme')}://{netloc}"
+
+
+def safe_text(text: str, secrets: Sequence[str] = ()) -> str:
+    """Text from elsewhere made safe to print: URLs cut to scheme://host:port (no userinfo,
+    path or query, which may carry tokens), known secrets masked, one line, bounded length."""
+    text = _URL.sub(_strip_url, text)
+    text = scrub(text, list(secrets))
+    text = " ".join(text.split())
+    if len(text) > _MAX_TEXT:
+        text = text[: _MAX_TEXT - 1] + "…"
+    return text
+
+
+def classify_http(
+    status: int, headers: Mapping[str, str] | None = None, *, reason: str | None = None
+) -> ExportFailure:
+    """Classify an HTTP answer. 2xx/3xx give ``Code.OK`` (the SDK counts 3xx as success).
+
+    The message is ``"http 401 Unauthorized"``: status and standard phrase, never the body.
+    """
+    if 200 <= status < 400:
+        code = Code.OK
+    elif status in _HTTP_CODES:
+        code = _HTTP_CODES[status]
+    elif 500 <= status < 600:
+        code = Code.SERVER_ERROR
+    else:
+        code = Code.UNEXPECTED_RESPONSE
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = safe_text(reason or "")
+    message = f"http {status} {phrase}".rstrip()
+    return ExportFailure(
+        code=code,
+        message=message,
+        http_status=status,
+        request_id=header(headers, "x-request-id") or header(headers, "x-oai-request-id"),
+        cf_ray=header(headers, "cf-ray"),
+        retry_after=header(headers, "retry-after") if code is Code.RATE_LIMITED else None,
+    )
+
+
+def _grpc_name(code_name: object) -> str:
+    """``StatusCode.UNAVAILABLE``, a ``grpc.StatusCode`` or ``"unavailable"`` → ``UNAVAILABLE``."""
+    name = getattr(code_name, "name", None)
+    text = name if isinstance(name, str) else str(code_name)
+    return text.rsplit(".", 1)[-1].strip().upper()
+
+
+def classify_grpc(
+    code_name: str,
+    details: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    *,
+    secrets: Sequence[str] = (),
+) -> ExportFailure:
+    """Classify a gRPC status by name; ``details`` are scrubbed and shortened."""
+    name = _grpc_name(code_name)
+    code = _GRPC_CODES.get(name, Code.UNEXPECTED_RESPONSE)
+    message = f"grpc {name}"
+    if details:
+        message += f": {safe_text(details, secrets)}"
+    return ExportFailure(
+        code=code,
+        message=message,
+        grpc_status=name,
+        request_id=header(metadata, "x-request-id") or header(metadata, "x-oai-request-id"),
+        cf_ray=header(metadata, "cf-ray"),
+        retry_after=header(metadata, "retry-after") if code is Code.RATE_LIMITED else None,
+    )
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """Every exception reachable through ``__cause__``, ``__context__``, exception ``args``
+    and urllib3's ``reason`` (MaxRetryError), breadth first, each once."""
+    seen: set[int] = set()
+    queue: list[BaseException] = [exc]
+    while queue and len(seen) < 64:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked: list[object] = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+        ]
+        linked.extend(current.args)
+        queue.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _grpc_failure(exc: BaseException, secrets: Sequence[str]) -> ExportFailure | None:
+    """A ``grpc.RpcError`` (duck-typed: ``.code()`` returning a ``StatusCode``)."""
+    code_method = getattr(exc, "code", None)
+    if not callable(code_method) or "RpcError" not in _class_names(exc):
+        return None
+    try:
+        status = code_method()
+        details_method = getattr(exc, "details", None)
+        details = details_method() if callable(details_method) else None
+        trailing = getattr(exc, "trailing_metadata", None)
+        pairs = trailing() if callable(trailing) else None
+        metadata = {str(k): str(v) for k, v in pairs or () if isinstance(v, str)}
+    except Exception:  # a half-built RpcError: fall back to the generic rules
+        return None
+    return classify_grpc(
+        _grpc_name(status), details if isinstance(details, str) else None, metadata, secrets=secrets
+    )
+
+
+def _tls_verify_failure(exc: ssl.SSLCertVerificationError) -> ExportFailure:
+    verify_message = safe_text(str(getattr(exc, "verify_message", "") or ""))
+    verify_code = getattr(exc, "verify_code", None)
+    text = f"{verify_message} {exc}".lower()
+    if verify_code in _X509_NAME_MISMATCH or "mismatch" in text or "doesn't match" in text:
+        return ExportFailure(
+            Code.TLS_HOSTNAME_MISMATCH, f"tls: {verify_message or 'hostname mismatch'}"
+        )
+    if verify_code in _X509_UNTRUSTED or any(
+        marker in text for marker in ("local issuer", "self-signed", "self signed", "unknown ca")
+    ):
+        return ExportFailure(
+            Code.TLS_UNTRUSTED, f"tls: {verify_message or 'certificate not trusted'}"
+        )
+    return ExportFailure(
+        Code.TLS_HANDSHAKE_FAILED, f"tls: {verify_message or 'certificate verify failed'}"
+    )
+
+
+_DNS_TEXT = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo failed",
+    "no address associated with hostname",
+    "failed to resolve",
+    "dns resolution failed",
+)
+_TIMEOUT_CLASSES = {
+    "TimeoutError",
+    "timeout",
+    "ReadTimeout",
+    "ConnectTimeout",
+    "Timeout",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+    "TimeoutException",
+}
+
+
+def _by_type(exc: BaseException) -> ExportFailure | None:
+    """The typed rules, most specific first, applied to one exception of the chain."""
+    names = _class_names(exc)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _tls_verify_failure(exc)
+    if isinstance(exc, socket.gaierror) or "NameResolutionError" in names:
+        return ExportFailure(Code.DNS_FAILED, "dns lookup failed")
+    if isinstance(exc, ConnectionRefusedError):
+        return ExportFailure(Code.CONNECTION_REFUSED, "connection refused")
+    if isinstance(exc, TimeoutError) or names & _TIMEOUT_CLASSES:
+        return ExportFailure(Code.TIMEOUT, "timed out")
+    if isinstance(exc, ssl.SSLError):
+        reason = getattr(exc, "reason", None)
+        detail = reason if isinstance(reason, str) else type(exc).__name__
+        return ExportFailure(
+            Code.TLS_HANDSHAKE_FAILED, f"tls handshake failed: {safe_text(detail)}"
+        )
+    return None
+
+
+def _by_text(chain: Sequence[BaseException]) -> ExportFailure | None:
+    """Fallback for libraries that flatten the cause into a message string."""
+    text = " | ".join(str(e) for e in chain).lower()
+    if "hostname mismatch" in text or "address mismatch" in text or "doesn't match" in text:
+        return ExportFailure(Code.TLS_HOSTNAME_MISMATCH, "tls: hostname mismatch")
+    if "certificate_verify_failed" in text or "certificate verify failed" in text:
+        return ExportFailure(Code.TLS_UNTRUSTED, "tls: certificate verify failed")
+    if any(marker in text for marker in _DNS_TEXT):
+        return ExportFailure(Code.DNS_FAILED, "dns lookup failed")
+    if "connection refused" in text or "errno 111" in text:
+        return ExportFailure(Code.CONNECTION_REFUSED, "connection refused")
+    if "timed out" in text or "timeout" in text:
+        return ExportFailure(Code.TIMEOUT, "timed out")
+    if "ssl" in text or "tls" in text:
+        return ExportFailure(Code.TLS_HANDSHAKE_FAILED, "tls handshake failed")
+    return None
+
+
+def classify_exception(exc: BaseException, *, secrets: Sequence[str] = ()) -> ExportFailure:
+    """Classify an exception raised (or returned) by a transport, walking its whole chain.
+
+    A ``requests.ConnectionError`` wraps a urllib3 ``MaxRetryError`` whose ``reason`` is a
+    ``NewConnectionError`` caused by ``ConnectionRefusedError``: the innermost typed cause
+    decides. Unrecognised errors give ``unexpected_response`` with a scrubbed summary.
+    """
+    chain = list(_chain(exc))
+    for item in chain:
+        grpc_failure = _grpc_failure(item, secrets)
+        if grpc_failure is not None:
+            return grpc_failure
+    # Typed rules: the deepest match is the most precise (a TLS error inside a timeout
+    # wrapper is a TLS error), so scan from the innermost cause outwards.
+    for item in reversed(chain):
+        failure = _by_type(item)
+        if failure is not None:
+            return failure
+    failure = _by_text(chain)
+    if failure is not None:
+        return failure
+    summary = safe_text(str(exc), secrets)
+    message = type(exc).__name__ + (f": {summary}" if summary else "")
+    return ExportFailure(Code.UNEXPECTED_RESPONSE, message)

@@ -1,0 +1,123 @@
+"""gRPC plumbing for the OTLP/gRPC exporters (imported only when a signal uses gRPC).
+
+The SDK's gRPC exporters catch ``grpc.RpcError`` and only log it. A client interceptor — a
+public grpc API — placed on the exporter's channel sees each call's status code, details and
+metadata, so failures can be classified. It also sends exactly the metadata the settings
+resolved (the SDK falls back to ``OTEL_EXPORTER_OTLP_HEADERS`` from ``os.environ`` when
+given no headers) and bounds each call by the flush/shutdown deadline.
+
+The SDK re-creates its channel after an ``UNAVAILABLE`` answer (in
+``_initialize_channel_and_stub``, its reconnection hook), so the interceptor is installed
+from an override of that hook rather than once after construction.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import grpc
+
+from codex_otel_config.exporters.attempts import AttemptLog
+from codex_otel_config.exporters.classify import classify_grpc
+from codex_otel_config.outcomes import Code, ExportFailure
+
+__all__ = ["RecordingInterceptor", "intercepted"]
+
+_MIN_TIMEOUT_S = 0.001
+
+
+class _CallDetails(
+    namedtuple(
+        "_CallDetails",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,  # type: ignore[misc]
+):
+    """``grpc.ClientCallDetails`` is abstract; this is the usual concrete form."""
+
+
+class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Forces our metadata and deadline onto each export call and records its status."""
+
+    def __init__(
+        self, headers: Mapping[str, str], attempts: AttemptLog, secrets: tuple[str, ...] = ()
+    ) -> None:
+        self._metadata = tuple((name.lower(), value) for name, value in headers.items())
+        self._attempts = attempts
+        self._secrets = secrets
+
+    def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.ClientCallDetails, Any], Any],
+        client_call_details: grpc.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        timeout = self._attempts.clamp(client_call_details.timeout)
+        if timeout is not None and timeout <= 0:
+            # Sent with a token deadline: grpc then fails the call locally with
+            # DEADLINE_EXCEEDED, which the SDK treats like any other failed call.
+            self._attempts.deadline_failure()
+            timeout = _MIN_TIMEOUT_S
+            deadline_hit = True
+        else:
+            deadline_hit = False
+        details = _CallDetails(
+            client_call_details.method,
+            timeout,
+            self._metadata,
+            client_call_details.credentials,
+            getattr(client_call_details, "wait_for_ready", None),
+            getattr(client_call_details, "compression", None),
+        )
+        outcome = continuation(details, request)
+        if not deadline_hit:
+            self._record(outcome)
+        return outcome
+
+    def _record(self, outcome: Any) -> None:
+        try:
+            code = outcome.code()
+        except Exception:  # not a finished call: nothing to learn
+            return
+        if code is None or code == grpc.StatusCode.OK:
+            self._attempts.record(ExportFailure(Code.OK, "grpc OK"))
+            return
+        metadata: dict[str, str] = {}
+        for getter in ("initial_metadata", "trailing_metadata"):
+            try:
+                pairs = getattr(outcome, getter)() or ()
+            except Exception:
+                continue
+            metadata.update({str(k): v for k, v in pairs if isinstance(v, str)})
+        try:
+            details = outcome.details()
+        except Exception:
+            details = None
+        self._attempts.record(
+            classify_grpc(
+                code.name,
+                details if isinstance(details, str) else None,
+                metadata,
+                secrets=self._secrets,
+            )
+        )
+
+
+_E = TypeVar("_E")
+
+
+def intercepted(base: type[_E], interceptor: RecordingInterceptor) -> type[_E]:
+    """A subclass of an SDK gRPC exporter whose channel always carries ``interceptor``."""
+
+    def _initialize_channel_and_stub(self: Any) -> None:
+        base._initialize_channel_and_stub(self)  # type: ignore[attr-defined]
+        self._channel = grpc.intercept_channel(self._channel, interceptor)
+        self._client = self._stub(self._channel)
+
+    return type(
+        f"Recording{base.__name__}",
+        (base,),
+        {"_initialize_channel_and_stub": _initialize_channel_and_stub},
+    )

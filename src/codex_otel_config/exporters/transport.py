@@ -1,0 +1,149 @@
+"""The HTTP transport under our OTLP/HTTP exporters (protobuf and JSON alike).
+
+Both SDK HTTP exporters send through a ``BaseHTTPTransport`` (package
+``opentelemetry-exporter-http-transport``) and accept one via their ``_transport`` argument.
+Supplying our own is the least fragile place to see the wire, because it is the interface
+the SDK itself defines for transports: we get every attempt's status code, response headers
+or exception, without patching the exporter or parsing its log lines. It also lets us:
+
+- use exactly the headers the settings resolved (the SDK exporters merge
+  ``OTEL_EXPORTER_OTLP_HEADERS`` from ``os.environ`` under ours: those are dropped here, so
+  a header never applies twice, nor from an environment the settings did not read);
+- use an ``ssl.SSLContext`` built by :mod:`codex_otel_config.exporters.tls` (custom CA alone,
+  client certificate already validated);
+- bound each request by urllib3's *total* timeout and by the flush/shutdown deadline;
+- tell the SDK's retry loop that TLS verification failures are not worth retrying.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTPTransport
+
+from codex_otel_config.exporters.attempts import AttemptLog, DeadlineReached
+from codex_otel_config.exporters.classify import classify_exception, classify_http
+
+__all__ = ["RecordingHttpTransport"]
+
+#: Headers the SDK client itself sets; every other header comes from the settings only.
+_SDK_HEADERS = frozenset({"content-type", "user-agent", "content-encoding"})
+
+_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    urllib3.exceptions.ConnectionError,
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.MaxRetryError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.NameResolutionError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResult(BaseHTTPResult):
+    """One attempt's result, as the SDK's retry loop expects it."""
+
+    body: bytes = b""
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def content(self) -> bytes:
+        return self.body
+
+    def headers(self) -> Mapping[str, str]:
+        return self.response_headers
+
+
+def _is_tls_verification(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
+            if isinstance(linked, BaseException):
+                stack.append(linked)
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
+
+
+class RecordingHttpTransport(BaseHTTPTransport):
+    """urllib3 transport that records each attempt into an :class:`AttemptLog`."""
+
+    def __init__(
+        self,
+        *,
+        headers: Mapping[str, str],
+        attempts: AttemptLog,
+        ssl_context: ssl.SSLContext | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        pool_kwargs: dict[str, Any] = {"retries": urllib3.Retry(0, redirect=False)}
+        if ssl_context is not None:
+            pool_kwargs["ssl_context"] = ssl_context
+        self._pool = urllib3.PoolManager(**pool_kwargs)
+        self._headers = {name.lower(): value for name, value in headers.items()}
+        self._attempts = attempts
+        self._secrets = secrets
+
+    def _effective_headers(self, sent: Mapping[str, str] | None) -> dict[str, str]:
+        final = {k: v for k, v in (sent or {}).items() if k.lower() in _SDK_HEADERS}
+        final.update(self._headers)
+        return final
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        data: bytes | None = None,
+    ) -> BaseHTTPResult:
+        bounded = self._attempts.clamp(timeout)
+        if bounded is not None and bounded <= 0:
+            self._attempts.deadline_failure()
+            return HttpResult(error=DeadlineReached("flush/shutdown deadline reached"))
+        try:
+            response = self._pool.request(
+                method,
+                url,
+                headers=self._effective_headers(headers),
+                body=data,
+                timeout=urllib3.Timeout(total=bounded) if bounded is not None else None,
+                preload_content=True,
+                redirect=False,
+            )
+        except Exception as error:  # the SDK's retry loop wants a result, not an exception
+            failure = classify_exception(error, secrets=self._secrets)
+            self._attempts.record(failure)
+            return HttpResult(error=error)
+        response_headers = response.headers
+        self._attempts.record(
+            classify_http(response.status, response_headers, reason=response.reason)
+        )
+        return HttpResult(
+            status_code=response.status,
+            reason=response.reason,
+            body=response.data or b"",
+            response_headers=response_headers,
+        )
+
+    def is_connection_error(self, exception: Exception | None) -> bool:
+        """Retryable transport errors; a certificate that does not verify will not start
+        verifying on the next attempt, and a deadline that passed stays passed."""
+        if exception is None or isinstance(exception, DeadlineReached):
+            return False
+        if _is_tls_verification(exception):
+            return False
+        return isinstance(exception, _CONNECTION_ERRORS)
+
+    def close(self) -> None:
+        self._pool.clear()

@@ -1,0 +1,227 @@
+"""Turn the merged canonical tree into the frozen :class:`OtelSettings`.
+
+Checks that need the whole picture live here (they can only be judged once every layer has
+spoken): an endpoint is present and well formed, a TLS block sits on an ``https://`` endpoint,
+client certificate and key come together, certificate files exist, Statsig has a key. Each
+problem names the layer that set the offending value, found through the provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from codex_otel_config.errors import Problem
+from codex_otel_config.settings import schema
+from codex_otel_config.settings.model import (
+    STATSIG_ENDPOINT,
+    STATSIG_KEY_VARIABLE,
+    Exporter,
+    NoExporter,
+    OtelSettings,
+    OtlpGrpc,
+    OtlpHttp,
+    ProcessorSettings,
+    Source,
+    Statsig,
+    Tls,
+)
+
+_SIGNAL_OF = {"exporter": "logs", "trace_exporter": "traces", "metrics_exporter": "metrics"}
+
+
+class Builder:
+    """Builds the model from ``merged`` and ``provenance``, collecting problems and warnings."""
+
+    def __init__(
+        self,
+        merged: Mapping[str, Any],
+        provenance: dict[str, Source],
+        environ: Mapping[str, str],
+    ) -> None:
+        self.merged = merged
+        self.provenance = provenance
+        self.environ = environ
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def source_of(self, key: str) -> Source:
+        probe = key
+        while probe:
+            if probe in self.provenance:
+                return self.provenance[probe]
+            probe = probe.rpartition(".")[0]
+        return Source(layer="default")
+
+    def problem(self, key: str, message: str, *, layer_key: str | None = None) -> None:
+        layer = self.source_of(layer_key or key).describe()
+        self.problems.append(Problem(key=key, layer=layer, message=message))
+
+    def build(self, *, codex_home: Path, warnings: list[str]) -> OtelSettings:
+        m = self.merged
+        exporters = {key: self.exporter(key, m.get(key)) for key in schema.EXPORTER_KEYS}
+        processors = ProcessorSettings(**dict(m.get("processors", {})))
+        return OtelSettings(
+            environment=str(m["environment"]),
+            service_name=str(m["service_name"]),
+            service_version=str(m["service_version"]),
+            codex_home=codex_home,
+            log_user_prompt=bool(m["log_user_prompt"]),
+            exporter=exporters["exporter"],
+            trace_exporter=exporters["trace_exporter"],
+            metrics_exporter=exporters["metrics_exporter"],
+            runtime_metrics=bool(m["runtime_metrics"]),
+            resource_attributes=dict(m.get("resource_attributes", {})),
+            sdk_disabled=bool(m["sdk_disabled"]),
+            processors=processors,
+            provenance=self.provenance,
+            warnings=tuple(dict.fromkeys([*warnings, *self.warnings])),
+        )
+
+    def exporter(self, key: str, value: Any) -> Exporter:
+        if not value:
+            return NoExporter()
+        ((kind, fields),) = value.items()
+        prefix = f"{key}.{kind}"
+        if kind == "none":
+            return NoExporter()
+        if kind == "statsig":
+            return self.statsig(key, prefix, fields)
+        endpoint = fields.get("endpoint")
+        if endpoint is None:
+            self.problem(f"{prefix}.endpoint", f"is required: {kind} needs the collector URL "
+                         '(e.g. endpoint = "https://collector.example.com:4318")',
+                         layer_key=prefix)
+            return NoExporter()
+        ok = self.check_endpoint(prefix, kind, endpoint)
+        tls = self.tls(prefix, endpoint, fields.get("tls"))
+        if not ok or tls is False:
+            return NoExporter()
+        common: dict[str, Any] = {
+            "endpoint": endpoint,
+            "headers": dict(fields.get("headers", {})),
+            "tls": tls,
+            "timeout": float(fields.get("timeout", 10.0)),
+            "compression": fields.get("compression", "none"),
+        }
+        if kind == "otlp-http":
+            return OtlpHttp(protocol=fields.get("protocol", "binary"), **common)
+        return OtlpGrpc(**common)
+
+    def check_endpoint(self, prefix: str, kind: str, endpoint: str) -> bool:
+        key = f"{prefix}.endpoint"
+        try:
+            parts = urlsplit(endpoint)
+            host = parts.hostname
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            self.problem(key, f"{_safe_url(endpoint)} is not a valid URL ({exc})")
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            self.problem(key, f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
+                         "(no TLS) or https://host:port (TLS)")
+            return False
+        if kind == "otlp-grpc" and parts.path not in ("", "/"):
+            self.problem(key, f'gRPC endpoints take no path; found "{parts.path}" (write '
+                         f"{parts.scheme}://{parts.netloc})")
+            return False
+        if parts.query or parts.fragment:
+            self.problem(key, "must not have a query or fragment")
+            return False
+        return True
+
+    def tls(self, prefix: str, endpoint: str, block: Any) -> Tls | bool | None:
+        """The ``Tls`` value, ``None`` without a block, ``False`` when it is invalid."""
+        if not block:
+            return None
+        key = f"{prefix}.tls"
+        ok = True
+        if urlsplit(endpoint).scheme == "http":
+            where = self.source_of(f"{prefix}.endpoint").describe()
+            self.problem(key, f"a TLS block needs an https:// endpoint, but the endpoint is "
+                         f"{_safe_url(endpoint)} (set in {where}); use https:// or remove the "
+                         "tls block", layer_key=_first_leaf(key, block))
+            ok = False
+        cert, private = block.get("client-certificate"), block.get("client-private-key")
+        if (cert is None) != (private is None):
+            given, missing = (
+                ("client-certificate", "client-private-key") if cert is not None
+                else ("client-private-key", "client-certificate")
+            )
+            self.problem(f"{key}.{missing}", f"is missing: {given} and {missing} must be given "
+                         "together for mTLS", layer_key=f"{key}.{given}")
+            ok = False
+        for name in schema.TLS_KEYS:
+            path = block.get(name)
+            if path is None:
+                continue
+            p = Path(path)
+            if not p.is_file():
+                what = "is not a file" if p.exists() else "file not found"
+                self.problem(f"{key}.{name}", f"{what}: {p}")
+                ok = False
+        if not ok:
+            return False
+        return Tls(
+            ca_certificate=_path(block.get("ca-certificate")),
+            client_certificate=_path(cert),
+            client_private_key=_path(private),
+        )
+
+    def statsig(self, key: str, prefix: str, fields: Mapping[str, Any]) -> Exporter:
+        api_key = fields.get("api_key")
+        if not api_key:
+            env_key = (self.environ.get(STATSIG_KEY_VARIABLE) or "").strip()
+            if env_key:
+                api_key = env_key
+                self.provenance[f"{prefix}.api_key"] = Source(
+                    layer="derived", variable=STATSIG_KEY_VARIABLE
+                )
+        if not api_key:
+            self.problem(f"{prefix}.api_key", "Statsig needs a server key: set api_key in the "
+                         f"statsig table ({key} = {{ statsig = {{ api_key = \"secret-…\" }} }}) "
+                         f"or the variable {STATSIG_KEY_VARIABLE}", layer_key=key)
+            return NoExporter()
+        if key != "metrics_exporter":
+            self.warnings.append(
+                f"{key} is statsig: Statsig is meant for metrics; {_SIGNAL_OF[key]} will be "
+                "sent to its OTLP intake anyway"
+            )
+        if not api_key.startswith("secret-"):
+            self.warnings.append(
+                f"{prefix}.api_key does not start with \"secret-\": Statsig server keys do "
+                "(a client key will be rejected)"
+            )
+        return Statsig(
+            api_key=api_key,
+            endpoint=fields.get("endpoint", STATSIG_ENDPOINT),
+            timeout=float(fields.get("timeout", 10.0)),
+            compression=fields.get("compression", "none"),
+        )
+
+
+def _path(value: Any) -> Path | None:
+    return Path(value) if value is not None else None
+
+
+def _first_leaf(key: str, block: Mapping[str, Any]) -> str:
+    for name in block:
+        return f"{key}.{name}"
+    return key
+
+
+def _safe_url(url: str) -> str:
+    """The URL quoted for a message, with any ``user:password@`` masked."""
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            port = f":{parts.port}" if parts.port else ""
+            url = parts._replace(netloc=f"****@{host}{port}").geturl()
+    except ValueError:
+        pass
+    text = url if len(url) <= 100 else url[:97] + "..."
+    return f'"{text}"'
+

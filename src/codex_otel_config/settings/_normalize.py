@@ -1,0 +1,479 @@
+"""Validate one layer's raw data into the canonical tree the loader merges.
+
+Canonical form: top-level keys of :data:`schema.SETTINGS`; each exporter key holds
+``{kind: fields}`` (a bare ``"none"`` becomes ``{"none": {}}``); header names are lower-case;
+TLS paths are absolute; ``${VAR}`` references are expanded. Every problem is collected with the
+dotted key and the layer, and no message ever contains a secret value.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codex_otel_config.errors import Problem
+from codex_otel_config.settings import schema
+from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+#: Header names dynaconf would interpret while merging.
+_RESERVED = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
+
+
+@dataclass
+class Context:
+    """How to read one layer: where it is, how paths resolve, whether strings are raw text."""
+
+    layer: str
+    base_dir: Path
+    environ: Mapping[str, str]
+    raw_strings: bool = False
+    interpolate: bool = True
+    codex_config: bool = False
+    table_hint: str = "default"
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(key=key, layer=self.layer, message=message))
+
+
+def type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return "a date-time"
+    return type(value).__name__
+
+
+def quote(value: object) -> str:
+    """A value as it would be written in TOML, shortened; never call it on a secret."""
+    text = str(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """The canonical form of one layer's data; problems go to ``ctx.problems``."""
+    out: dict[str, Any] = {}
+    allowed = schema.CODEX_CONFIG_KEYS if ctx.codex_config else tuple(
+        k for k in schema.TOP_LEVEL_KEYS if k != "codex_home"
+    )
+    for raw_key, value in tree.items():
+        key = schema.canonical(str(raw_key), allowed)
+        if key is None:
+            _unknown_top(str(raw_key), allowed, ctx)
+            continue
+        if key == "processors":
+            table = _processors(value, ctx)
+            if table is not None:
+                out[key] = table
+            continue
+        param = schema.SETTINGS_BY_KEY[key]
+        if param.type == "exporter":
+            exporter = _exporter(key, value, ctx)
+            if exporter is not None:
+                out[key] = exporter
+        elif param.type == "table":
+            attrs = _string_table(key, value, ctx, secret=False, lower=False)
+            if attrs is not None:
+                out[key] = attrs
+        else:
+            scalar = _scalar(key, value, param, ctx)
+            if scalar is not _INVALID:
+                out[key] = scalar
+    return out
+
+
+def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
+    known = schema.canonical(raw_key, schema.TOP_LEVEL_KEYS)
+    if known == "codex_home":
+        ctx.problem(raw_key, "is set by the variable CODEX_HOME only (it says where the "
+                    "settings files are)")
+    elif ctx.codex_config and known is not None:
+        ctx.problem(raw_key, "is not a key of Codex's [otel] table (Codex would refuse this "
+                    "file); set it in a settings file such as $CODEX_HOME/otel.toml")
+    else:
+        ctx.problem(raw_key, "unknown key" + schema.did_you_mean(raw_key, allowed)
+                    + "; expected one of " + ", ".join(allowed))
+
+
+class _Invalid:
+    pass
+
+
+_INVALID: Any = _Invalid()
+
+
+def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
+    """Expand ``${VAR}`` references; ``None`` (with a problem) when one cannot be expanded."""
+    if not ctx.interpolate or "$" not in value:
+        return value
+    try:
+        return expand(value, ctx.environ)
+    except InterpolationError as exc:
+        ctx.problem(key, exc.reason)
+        return None
+
+
+def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
+    """One scalar checked against its declared type (strings from variables are parsed)."""
+    secret = param.secret
+    from_text = ctx.raw_strings
+    if isinstance(value, str):
+        had_reference = ctx.interpolate and has_reference(value)
+        expanded = _text(key, value, ctx, secret=secret)
+        if expanded is None:
+            return _INVALID
+        value = expanded
+        from_text = from_text or had_reference
+    kind = param.type
+    if kind in ("str", "path", "choice"):
+        if not isinstance(value, str):
+            ctx.problem(key, f"expected a string, found {type_name(value)}")
+            return _INVALID
+        if from_text:
+            value = _unquote(value)
+        if kind == "choice":
+            return _choice(key, value, param.choices, ctx)
+        if kind == "path":
+            if not value.strip():
+                ctx.problem(key, "expected a file path, found an empty string")
+                return _INVALID
+            path = Path(value).expanduser()
+            return str(path if path.is_absolute() else ctx.base_dir / path)
+        if "\n" in value or "\r" in value:
+            ctx.problem(key, "must not contain a line break")
+            return _INVALID
+        return value
+    if kind == "bool":
+        if isinstance(value, str) and from_text:
+            parsed = _parse_bool(value)
+            if parsed is None:
+                ctx.problem(key, f'{quote(value)} is not a boolean; expected true or false')
+                return _INVALID
+            return parsed
+        if not isinstance(value, bool):
+            ctx.problem(key, f"expected a boolean (true or false), found {type_name(value)}")
+            return _INVALID
+        return value
+    if kind in ("int", "float"):
+        number: Any = value
+        if isinstance(value, str) and from_text:
+            number = _parse_number(_unquote(value))
+            if number is None:
+                ctx.problem(key, f"{quote(value)} is not a number")
+                return _INVALID
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            ctx.problem(key, f"expected a number, found {type_name(number)}")
+            return _INVALID
+        if not math.isfinite(number):
+            ctx.problem(key, "expected a finite number")
+            return _INVALID
+        if kind == "int":
+            if isinstance(number, float) and not number.is_integer():
+                ctx.problem(key, f"expected a whole number, found {number}")
+                return _INVALID
+            if number < 0:
+                ctx.problem(key, f"expected a number >= 0, found {int(number)}")
+                return _INVALID
+            return int(number)
+        if number <= 0:
+            ctx.problem(key, f"expected a number of seconds > 0, found {number}")
+            return _INVALID
+        return float(number)
+    raise AssertionError(kind)  # pragma: no cover - every scalar type is handled above
+
+
+_CHOICE_HINTS = {
+    "http/json": 'use "json" ("http/json" is the OTEL_EXPORTER_OTLP_PROTOCOL spelling)',
+    "http/protobuf": 'use "binary" ("http/protobuf" is the OTEL_EXPORTER_OTLP_PROTOCOL spelling)',
+    "protobuf": 'use "binary"',
+    "grpc": 'gRPC is its own exporter kind: use a table named "otlp-grpc"',
+}
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any:
+    if value in choices:
+        return value
+    lowered = value.strip().lower()
+    if lowered in choices:
+        return lowered
+    listed = ", ".join(f'"{c}"' for c in choices)
+    hint = _CHOICE_HINTS.get(lowered)
+    extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)
+    ctx.problem(key, f"{quote(value)} is not one of {listed}{extra}")
+    return _INVALID
+
+
+def _parse_bool(text: str) -> bool | None:
+    lowered = text.strip().strip('"').lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
+def _parse_number(text: str) -> float | int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        pass
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+def _unquote(text: str) -> str:
+    """A TOML basic or literal string written in a variable or ``--set`` loses its quotes."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        if stripped[0] == "'":
+            return stripped[1:-1]
+        import tomllib
+
+        try:
+            parsed = tomllib.loads(f"v = {stripped}")["v"]
+        except tomllib.TOMLDecodeError:
+            return text
+        return parsed if isinstance(parsed, str) else text
+    return text
+
+
+def parse_inline_table(text: str) -> Any:
+    """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _string_table(
+    key: str, value: Any, ctx: Context, *, secret: bool, lower: bool
+) -> dict[str, str] | None:
+    if isinstance(value, str) and ctx.raw_strings:
+        parsed = parse_inline_table(value) if value.strip().startswith("{") else None
+        if parsed is None:
+            parsed = _pairs(key, value, ctx)
+            if parsed is None:
+                return None
+        value = parsed
+    if not isinstance(value, Mapping):
+        ctx.problem(key, f"expected a table, found {type_name(value)}")
+        return None
+    out: dict[str, str] = {}
+    for raw_name, raw in value.items():
+        name = str(raw_name).strip()
+        child = f"{key}.{name}"
+        if lower:
+            name = name.lower()
+            child = f"{key}.{name}"
+            if not name or not set(name) <= _TOKEN_CHARS:
+                ctx.problem(child, "is not a valid header name (letters, digits and "
+                            "!#$%&'*+-.^_`|~ only)")
+                continue
+            if name in _RESERVED:
+                ctx.problem(child, "is a reserved name")
+                continue
+        elif not name:
+            ctx.problem(key, "has an empty name")
+            continue
+        if secret:
+            if not isinstance(raw, str):
+                ctx.problem(child, f"expected a string, found {type_name(raw)}")
+                continue
+        elif isinstance(raw, bool | int | float) and not isinstance(raw, bool):
+            raw = str(raw)
+        elif isinstance(raw, bool):
+            raw = "true" if raw else "false"
+        elif not isinstance(raw, str):
+            ctx.problem(child, f"expected a string, found {type_name(raw)}")
+            continue
+        text = _text(child, raw, ctx, secret=secret)
+        if text is None:
+            continue
+        if ctx.raw_strings:
+            text = _unquote(text)
+        if "\n" in text or "\r" in text:
+            ctx.problem(child, "must not contain a line break")
+            continue
+        out[name] = text
+    return out
+
+
+def _pairs(key: str, text: str, ctx: Context) -> dict[str, str] | None:
+    """``k=v,k2=v2`` (the OTEL_* list form) in a variable or ``--set``."""
+    from urllib.parse import unquote
+
+    out: dict[str, str] = {}
+    for index, item in enumerate(text.split(","), start=1):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            ctx.problem(key, f"entry {index} is not name=value (or write a TOML inline table)")
+            return None
+        out[unquote(name.strip())] = unquote(value.strip())
+    return out
+
+
+def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
+    if not isinstance(value, Mapping):
+        ctx.problem("processors", f"expected a table, found {type_name(value)}")
+        return None
+    out: dict[str, int] = {}
+    for raw_name, raw in value.items():
+        name = schema.canonical(str(raw_name), schema.PROCESSOR_KEYS)
+        if name is None:
+            ctx.problem(f"processors.{raw_name}", "unknown key"
+                        + schema.did_you_mean(str(raw_name), schema.PROCESSOR_KEYS)
+                        + "; expected one of " + ", ".join(schema.PROCESSOR_KEYS))
+            continue
+        param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
+        number = _scalar(f"processors.{name}", raw, param, ctx)
+        if number is not _INVALID:
+            out[name] = number
+    return out
+
+
+def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
+    """``{kind: fields}`` from a string (``"none"``, ``"statsig"``) or a one-key table."""
+    if isinstance(value, str):
+        if ctx.raw_strings and value.strip().startswith("{"):
+            parsed = parse_inline_table(value)
+            if parsed is None:
+                ctx.problem(key, "is not a valid TOML inline table")
+                return None
+            value = parsed
+        else:
+            text = _text(key, value, ctx, secret=False)
+            if text is None:
+                return None
+            return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
+    if not isinstance(value, Mapping):
+        ctx.problem(key, f"expected a string (\"none\", \"statsig\") or a table naming the "
+                    f"exporter kind, found {type_name(value)}")
+        return None
+    if not value:
+        ctx.problem(key, 'an exporter table needs one key naming its kind: "otlp-http", '
+                    '"otlp-grpc", "statsig" or "none"')
+        return None
+    kinds: list[tuple[str, str]] = []
+    for raw_kind in value:
+        kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
+        if kind is None:
+            ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
+        else:
+            kinds.append((str(raw_kind), kind))
+    if len(value) > 1:
+        names = ", ".join(f'"{k}"' for k in value)
+        ctx.problem(key, f"names {len(value)} exporter kinds ({names}); a signal has exactly "
+                    "one exporter")
+        return None
+    if not kinds:
+        return None
+    raw_kind, kind = kinds[0]
+    fields = value[raw_kind]
+    prefix = f"{key}.{kind}"
+    if not isinstance(fields, Mapping):
+        ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
+        return None
+    if kind == "none":
+        if fields:
+            ctx.problem(prefix, '"none" takes no settings')
+            return None
+        return {"none": {}}
+    return {kind: _fields(prefix, kind, fields, ctx)}
+
+
+def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None:
+    kind = schema.canonical(text, schema.EXPORTER_KINDS)
+    if kind in schema.STRING_KINDS:
+        return {kind: {}}
+    if kind is not None:
+        table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
+        ctx.problem(key, f'"{kind}" needs a table with an endpoint, not a bare string: write '
+                    f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
+                    '{ endpoint = "https://…" } })')
+        return None
+    ctx.problem(key, _unknown_kind(text))
+    return None
+
+
+def _unknown_kind(text: str) -> str:
+    kinds = ", ".join(f'"{k}"' for k in schema.EXPORTER_KINDS)
+    if text.strip().lower() == "otlp":
+        return f'"otlp" is not an exporter kind; use "otlp-http" or "otlp-grpc" (one of {kinds})'
+    return f"{quote(text)} is not one of {kinds}" + schema.did_you_mean(text, schema.EXPORTER_KINDS)
+
+
+def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    allowed = schema.kind_fields(kind)
+    out: dict[str, Any] = {}
+    for raw_name, value in fields.items():
+        name = schema.canonical(str(raw_name), allowed)
+        if name is None:
+            hint = ""
+            if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
+                hint = " (gRPC has no protocol setting: its encoding is always protobuf)"
+            ctx.problem(f"{prefix}.{raw_name}", "unknown key" + (hint or (
+                schema.did_you_mean(str(raw_name), allowed)
+                + f"; {kind} takes " + ", ".join(allowed))))
+            continue
+        key = f"{prefix}.{name}"
+        if name == "headers":
+            headers = _string_table(key, value, ctx, secret=True, lower=True)
+            if headers is not None:
+                out[name] = headers
+        elif name == "tls":
+            tls = _tls(key, kind, value, ctx)
+            if tls is not None:
+                out[name] = tls
+        else:
+            param = schema.field_param(kind, name)
+            assert param is not None
+            scalar = _scalar(key, value, param, ctx)
+            if scalar is not _INVALID:
+                out[name] = scalar
+    return out
+
+
+def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None:
+    if not isinstance(value, Mapping):
+        ctx.problem(key, f"expected a table with {', '.join(schema.TLS_KEYS)}, found "
+                    f"{type_name(value)}")
+        return None
+    out: dict[str, str] = {}
+    for raw_name, raw in value.items():
+        name = schema.canonical(str(raw_name), schema.TLS_KEYS)
+        if name is None:
+            ctx.problem(f"{key}.{raw_name}", "unknown key"
+                        + schema.did_you_mean(str(raw_name), schema.TLS_KEYS)
+                        + "; tls takes " + ", ".join(schema.TLS_KEYS))
+            continue
+        param = schema.field_param(kind, f"tls.{name}")
+        assert param is not None
+        path = _scalar(f"{key}.{name}", raw, param, ctx)
+        if path is not _INVALID:
+            out[name] = path
+    return out

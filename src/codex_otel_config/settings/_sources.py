@@ -1,0 +1,407 @@
+"""Read each layer into :class:`Fragment` values: files, the Codex ``[otel]`` table,
+``CODEX_OTEL_*`` variables and explicit overrides.
+
+A fragment is one layer's canonical data with the :class:`Source` of each key, so the loader
+can merge layers in order and record where every resolved value came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from codex_otel_config.errors import Problem
+from codex_otel_config.settings import schema
+from codex_otel_config.settings._normalize import Context, normalize
+from codex_otel_config.settings.model import Source
+
+SECRETS_NAME = ".secrets.toml"
+DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
+PROJECT_FILE = "codex-otel.toml"  # in the current folder
+
+
+@dataclass
+class Fragment:
+    """One layer's canonical data; ``sources`` overrides ``source`` for individual keys."""
+
+    data: dict[str, Any]
+    source: Source
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def source_for(self, key: str) -> Source:
+        probe = key
+        while probe:
+            if probe in self.sources:
+                return self.sources[probe]
+            probe = probe.rpartition(".")[0]
+        return self.source
+
+
+# -- TOML files ---------------------------------------------------------------------------
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Parse a TOML file; a problem (with its line) instead of an exception when it is bad."""
+    import tomllib
+
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        return None, [Problem(key="file", layer=label, message="is a directory, not a file")]
+    except OSError as exc:
+        return None, [Problem(key="file", layer=label, message=f"cannot be read ({exc.strerror})")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(key=f"line {line}", layer=label,
+                              message="is not UTF-8 text; settings files are TOML")]
+    text = text.removeprefix("\ufeff")
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        return None, [_toml_problem(str(exc), text, label, path)]
+    except RecursionError:  # pragma: no cover - only pathological nesting
+        return None, [Problem(key="file", layer=label, message="is nested too deeply")]
+
+
+def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
+    match = _AT_LINE.search(message)
+    line = int(match.group(1)) if match else 0
+    column = int(match.group(2)) if match else 0
+    reason = _AT_LINE.sub("", message)
+    reason = reason[:1].lower() + reason[1:]
+    mixed = _mixed_exporter(text)
+    if mixed is not None and "overwrite" in reason.lower():
+        key, first, second = mixed
+        return Problem(
+            key=key, layer=label,
+            message=f"is a string on line {first} and a table on line {second}; an exporter is "
+            'either a string ("none", "statsig") or a table naming its kind, not both: remove '
+            f"line {first}",
+        )
+    hint = ""
+    if _unclosed_inline_table(text, line):
+        hint = "; inline tables { … } must fit on one line in TOML: use a [sub.table] instead"
+    elif path.suffix.lower() not in (".toml", ""):
+        hint = f"; settings files are TOML ({path.suffix} is not supported)"
+    where = f"line {line}" if line else "file"
+    col = f" (column {column})" if column else ""
+    return Problem(key=where, layer=label, message=f"invalid TOML: {reason}{col}{hint}")
+
+
+_STRING_ASSIGN = re.compile(r'^\s*(exporter|trace_exporter|metrics_exporter)\s*=\s*["\']', re.M)
+
+
+def _mixed_exporter(text: str) -> tuple[str, int, int] | None:
+    """``trace_exporter = "otlp-http"`` followed by ``[otel.trace_exporter.otlp-http]``."""
+    lines = text.splitlines()
+    for match in _STRING_ASSIGN.finditer(text):
+        key = match.group(1)
+        first = text.count("\n", 0, match.start()) + 1
+        table = re.compile(r"^\s*(\[\[?[^\]]*\b" + key + r"\.|" + key + r"\.)")
+        for number, line in enumerate(lines[first:], start=first + 1):
+            if table.search(line):
+                return key, first, number
+    return None
+
+
+def _unclosed_inline_table(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    for candidate in lines[max(0, line - 3): line]:
+        code = candidate.split("#", 1)[0]
+        if code.count("{") > code.count("}"):
+            return True
+    return False
+
+
+# -- settings files -----------------------------------------------------------------------
+
+
+def settings_files(
+    files: Sequence[str | PathLike[str]] | None,
+    environ: Mapping[str, str],
+    codex_home: Path,
+) -> tuple[list[Path], list[Problem]]:
+    """The settings files to load, in order; a named file that is missing is a problem."""
+    problems: list[Problem] = []
+    if files is not None:
+        named, origin = [Path(f) for f in files], "files="
+    elif (env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip()):
+        named = [Path(p.strip()).expanduser() for p in env_files.split(",") if p.strip()]
+        origin = "CODEX_OTEL_SETTINGS_FILES"
+    else:
+        defaults = [codex_home / name for name in DEFAULT_FILE_NAMES] + [Path(PROJECT_FILE)]
+        return [p for p in defaults if p.is_file()], problems
+    found: list[Path] = []
+    for path in named:
+        if path.exists():
+            found.append(path)
+        else:
+            problems.append(Problem(key="file", layer=str(path),
+                                    message=f"settings file not found (named by {origin})"))
+    return found, problems
+
+
+def file_fragments(
+    path: Path,
+    *,
+    env_name: str | None,
+    environ: Mapping[str, str],
+    layer: str,
+    problems: list[Problem],
+    tables_seen: set[str],
+) -> list[Fragment]:
+    """The fragments of one settings file: top-level keys, ``[default]``, then ``[<env>]``."""
+    data, read_problems = read_toml(path, label=str(path))
+    problems += read_problems
+    if data is None:
+        return []
+    base_dir = path.parent if path.is_absolute() else (Path.cwd() / path).parent
+    implicit: dict[str, Any] = {}
+    tables: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name, value in data.items():
+        if schema.canonical(name, schema.TOP_LEVEL_KEYS) is not None:
+            implicit[name] = value
+        elif isinstance(value, dict):
+            tables[name.lower()] = (name, value)
+            tables_seen.add(name)
+        else:
+            problems.append(Problem(
+                key=name, layer=str(path),
+                message="is not a settings key; a settings file holds environments as tables "
+                "([default], [production]) with the settings inside"
+                + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
+            ))
+    order: list[tuple[str | None, dict[str, Any]]] = []
+    if implicit:
+        order.append((None, implicit))
+    if "default" in tables:
+        order.append(tables["default"])
+    if env_name and env_name.lower() != "default" and env_name.lower() in tables:
+        order.append(tables[env_name.lower()])
+    out: list[Fragment] = []
+    for table, tree in order:
+        source = Source(layer=layer, file=path, table=table)
+        ctx = Context(layer=source.describe(), base_dir=base_dir, environ=environ,
+                      table_hint=table or "default")
+        fragment = normalize(tree, ctx)
+        problems += ctx.problems
+        out.append(Fragment(fragment, source))
+    return out
+
+
+def secrets_beside(path: Path) -> Path | None:
+    """Dynaconf's convention: a ``.secrets.toml`` in the same folder as the settings file."""
+    if path.name == SECRETS_NAME:
+        return None
+    candidate = path.parent / SECRETS_NAME
+    return candidate if candidate.is_file() else None
+
+
+def codex_fragment(
+    codex_home: Path, environ: Mapping[str, str], problems: list[Problem]
+) -> Fragment | None:
+    """The ``[otel]`` table of ``$CODEX_HOME/config.toml``, read as Codex reads it."""
+    path = codex_home / "config.toml"
+    if not path.is_file():
+        return None
+    source = Source(layer="codex-config", file=path, table="otel")
+    data, read_problems = read_toml(path, label=str(path))
+    problems += read_problems
+    if data is None or "otel" not in data:
+        return None
+    table = data["otel"]
+    if not isinstance(table, dict):
+        problems.append(Problem(key="otel", layer=str(path),
+                                message="expected a table ([otel]), found a value"))
+        return None
+    ctx = Context(layer=source.describe(), base_dir=codex_home, environ=environ,
+                  codex_config=True)
+    fragment = normalize(table, ctx)
+    problems += ctx.problems
+    return Fragment(fragment, source)
+
+
+# -- variables and overrides --------------------------------------------------------------
+
+
+def codex_env_fragment(
+    environ: Mapping[str, str], problems: list[Problem]
+) -> Fragment | None:
+    """``CODEX_OTEL_*`` variables: ``__`` nests, ``_`` may stand for ``-``."""
+    tree: dict[str, Any] = {}
+    sources: dict[str, Source] = {}
+    origins: dict[str, str] = {}
+    names = sorted(
+        k for k in environ
+        if k.startswith(schema.CODEX_PREFIX) and k not in schema.CONTROL_VARIABLES
+    )
+    for name in names:
+        raw = environ[name]
+        if not raw.strip():
+            continue
+        segments = name[len(schema.CODEX_PREFIX):].split("__")
+        path = _canonical_path(segments, env_style=True)
+        source = Source(layer="codex-env", variable=name)
+        if isinstance(path, str):
+            problems.append(Problem(key=".".join(s.lower() for s in segments),
+                                    layer=f"env {name}", message=path + _suggest_variable(name)))
+            continue
+        _insert(tree, path, raw, origins, name, source, sources, problems)
+    if not tree:
+        return None
+    ctx = Context(layer="env CODEX_OTEL_*", base_dir=Path.cwd(), environ=environ,
+                  raw_strings=True, interpolate=False)
+    data = normalize(tree, ctx)
+    for p in ctx.problems:
+        variable = _variable_of(p.key, origins)
+        problems.append(Problem(key=p.key, layer=f"env {variable}" if variable else p.layer,
+                                message=p.message))
+    return Fragment(data, Source(layer="codex-env"), sources)
+
+
+def overrides_fragment(
+    overrides: Mapping[str, Any], environ: Mapping[str, str], problems: list[Problem]
+) -> Fragment | None:
+    """Explicit overrides: dotted keys to values (strings are parsed like ``--set``)."""
+    tree: dict[str, Any] = {}
+    sources: dict[str, Source] = {}
+    origins: dict[str, str] = {}
+    source = Source(layer="override")
+    for dotted, value in overrides.items():
+        path = _canonical_path(str(dotted).split("."), env_style=False)
+        if isinstance(path, str):
+            problems.append(Problem(key=str(dotted), layer="override", message=path))
+            continue
+        _insert(tree, path, value, origins, str(dotted), source, sources, problems)
+    if not tree:
+        return None
+    ctx = Context(layer="override", base_dir=Path.cwd(), environ=environ, raw_strings=True)
+    data = normalize(tree, ctx)
+    problems += ctx.problems
+    return Fragment(data, source, sources)
+
+
+def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
+    probe = key
+    while probe:
+        if probe in origins:
+            return origins[probe]
+        probe = probe.rpartition(".")[0]
+    for dotted, origin in origins.items():
+        if dotted.startswith(key + "."):
+            return origin
+    return None
+
+
+def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
+    """Canonical key path, or a message saying which part is unknown."""
+    if not segments or any(not s.strip() for s in segments):
+        return "is not a settings key (empty part)"
+    allowed = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
+    top = schema.canonical(segments[0], allowed)
+    if top is None:
+        return "unknown key" + schema.did_you_mean(segments[0], allowed)
+    rest = segments[1:]
+    if not rest:
+        return [top]
+    if top in schema.EXPORTER_KEYS:
+        kind = schema.canonical(rest[0], schema.EXPORTER_KINDS)
+        if kind is None:
+            return f'"{rest[0].lower()}" is not an exporter kind' + schema.did_you_mean(
+                rest[0], schema.EXPORTER_KINDS)
+        if len(rest) == 1:
+            return [top, kind]
+        fields = schema.kind_fields(kind)
+        name = schema.canonical(rest[1], fields)
+        if name is None:
+            return (f'"{rest[1].lower()}" is not a {kind} setting'
+                    + schema.did_you_mean(rest[1], fields))
+        tail = rest[2:]
+        if name == "headers" and tail:
+            header = ".".join(tail)
+            if env_style:
+                header = header.lower().replace("_", "-")
+            return [top, kind, name, header.lower()]
+        if name == "tls" and tail:
+            tls_key = schema.canonical(tail[0], schema.TLS_KEYS)
+            if tls_key is None or len(tail) > 1:
+                return f'"{tail[0].lower()}" is not a tls setting' + schema.did_you_mean(
+                    tail[0], schema.TLS_KEYS)
+            return [top, kind, name, tls_key]
+        if tail:
+            return f"{kind}.{name} has no sub-keys"
+        return [top, kind, name]
+    if top == "resource_attributes":
+        name = ".".join(rest)
+        return [top, name.lower() if env_style else name]
+    if top == "processors":
+        name = schema.canonical(rest[0], schema.PROCESSOR_KEYS)
+        if name is None or len(rest) > 1:
+            return f'"{rest[0].lower()}" is not a processors setting' + schema.did_you_mean(
+                rest[0], schema.PROCESSOR_KEYS)
+        return [top, name]
+    return f"{top} has no sub-keys"
+
+
+def _insert(
+    tree: dict[str, Any],
+    path: list[str],
+    value: Any,
+    origins: dict[str, str],
+    origin: str,
+    source: Source,
+    sources: dict[str, Source],
+    problems: list[Problem],
+) -> None:
+    node = tree
+    for depth, part in enumerate(path[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            _mixed(path[: depth + 1], origins, origin, problems, source)
+            return
+        node = child
+    leaf = path[-1]
+    dotted = ".".join(path)
+    if isinstance(node.get(leaf), dict) and not isinstance(value, Mapping):
+        _mixed(path, origins, origin, problems, source)
+        return
+    node[leaf] = value
+    origins[dotted] = origin
+    sources[dotted] = source
+
+
+def _mixed(
+    path: list[str], origins: Mapping[str, str], origin: str, problems: list[Problem],
+    source: Source,
+) -> None:
+    key = path[0]
+    others = sorted({o for d, o in origins.items() if d == key or d.startswith(key + ".")})
+    both = ", ".join([*others, origin])
+    layer = "env CODEX_OTEL_*" if source.layer == "codex-env" else source.describe()
+    problems.append(Problem(
+        key=key, layer=layer,
+        message=f"is given both as a string and as a table in the same layer ({both}); an "
+        'exporter is either a string ("none", "statsig") or a table naming its kind',
+    ))
+
+
+def _suggest_variable(name: str) -> str:
+    import difflib
+
+    known = [v for v in schema.every_variable() if v.startswith(schema.CODEX_PREFIX)]
+    known += [
+        schema.CODEX_PREFIX + k.replace(".", "__").upper() for k in schema.SETTINGS_BY_KEY
+        if k != "codex_home"
+    ]
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean {match[0]}?)" if match else ""

@@ -1,0 +1,398 @@
+"""``load_settings()``: the six layers of DESIGN §1.2, merged by dynaconf, with provenance.
+
+Layers, lowest to highest: built-in defaults (``defaults.toml``), the ``[otel]`` table of
+``$CODEX_HOME/config.toml``, settings files (``[default]`` + the selected environment table,
+each followed by the ``.secrets.toml`` beside it), the standard ``OTEL_*`` variables,
+``CODEX_OTEL_*`` variables, explicit overrides. Each layer is read explicitly (dynaconf's own
+file, ``.env`` and environment loaders are switched off, so it never reads ``os.environ`` for
+settings), validated into a canonical fragment, and merged into one dynaconf object; the loader
+records the :class:`Source` of every key as it goes.
+
+Every variable is read from the ``environ`` mapping the caller passes (``os.environ`` by
+default). When nothing is configured — no Codex ``[otel]`` table, no settings file, no relevant
+variable, no override — the defaults are returned without importing dynaconf or parsing TOML,
+so an application that calls ``bootstrap_from_env()`` and exports nothing pays almost nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.settings import schema
+from codex_otel_config.settings.model import (
+    DEFAULT_SOURCE,
+    NoExporter,
+    OtelSettings,
+    Source,
+)
+from codex_otel_config.settings.otel_env import read_otel_env
+
+if TYPE_CHECKING:
+    from codex_otel_config.settings._sources import Fragment
+
+__all__ = ["codex_home_from", "load_settings", "parse_set_options", "selected_env"]
+
+_DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+
+
+def load_settings(
+    *,
+    files: Sequence[str | PathLike[str]] | None = None,
+    env: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> OtelSettings:
+    """Load, merge and validate every layer; raise :class:`SettingsError` with every problem.
+
+    ``files``: settings files to load instead of ``CODEX_OTEL_SETTINGS_FILES`` or the default
+    ``$CODEX_HOME/otel.toml`` and ``./codex-otel.toml`` (``[]`` loads none). ``env``: the
+    environment table to apply on top of ``[default]`` (else ``CODEX_OTEL_ENV``).
+    ``environ``: where every variable is read (default ``os.environ``). ``overrides``: dotted
+    keys to values, the highest layer; string values are parsed like ``--set``.
+    """
+    environ = os.environ if environ is None else environ
+    codex_home = codex_home_from(environ)
+    env_name, env_origin = selected_env(env, environ)
+    problems: list[Problem] = []
+    from codex_otel_config.settings._sources import settings_files
+
+    paths, file_problems = settings_files(files, environ, codex_home)
+    problems += file_problems
+    otel = read_otel_env(environ)
+    nothing_configured = not (
+        paths or problems or overrides or not otel.empty or otel.problems
+        or _has_codex_variables(environ) or (codex_home / "config.toml").is_file()
+    )
+    if nothing_configured:
+        return _default_settings(codex_home, env_name, env_origin, environ)
+    return _Loader(codex_home, env_name, env_origin, environ).run(paths, problems, otel, overrides)
+
+
+def codex_home_from(environ: Mapping[str, str]) -> Path:
+    """``$CODEX_HOME`` (``~`` expanded) or ``~/.codex``."""
+    value = (environ.get("CODEX_HOME") or "").strip()
+    return Path(value).expanduser() if value else Path.home() / ".codex"
+
+
+def selected_env(env: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The selected environment table and what selected it (``None`` or ``CODEX_OTEL_ENV``)."""
+    if env is not None and env.strip():
+        return env.strip(), None
+    value = (environ.get("CODEX_OTEL_ENV") or "").strip()
+    return (value, "CODEX_OTEL_ENV") if value else (None, None)
+
+
+def parse_set_options(items: Iterable[str]) -> dict[str, str]:
+    """``["key=value", …]`` (the CLI's ``--set``) into overrides; values stay raw text.
+
+    The loader parses each value against the key's declared type: a TOML scalar or inline
+    table where that fits (``5``, ``true``, ``"quoted"``, ``{ otlp-http = {…} }``), else the
+    text as written.
+    """
+    out: dict[str, str] = {}
+    problems: list[Problem] = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            problems.append(Problem(key=key.strip() or item, layer="--set",
+                                    message="expected key=value (e.g. service_name=billing)"))
+            continue
+        out[key.strip()] = value
+    if problems:
+        raise SettingsError(problems)
+    return out
+
+
+def _has_codex_variables(environ: Mapping[str, str]) -> bool:
+    return any(
+        name.startswith(schema.CODEX_PREFIX) and name not in schema.CONTROL_VARIABLES
+        and environ[name].strip()
+        for name in environ
+    )
+
+
+def _codex_home_source(environ: Mapping[str, str]) -> Source:
+    if (environ.get("CODEX_HOME") or "").strip():
+        return Source(layer="derived", variable="CODEX_HOME")
+    return DEFAULT_SOURCE
+
+
+def _default_settings(
+    codex_home: Path, env_name: str | None, env_origin: str | None, environ: Mapping[str, str]
+) -> OtelSettings:
+    provenance = dict(_DEFAULT_PROVENANCE)
+    provenance["codex_home"] = _codex_home_source(environ)
+    environment = "dev"
+    if env_name:
+        environment = env_name
+        provenance["environment"] = _env_source(env_origin)
+    return OtelSettings(
+        environment=environment,
+        codex_home=codex_home,
+        trace_exporter=NoExporter(),
+        provenance=provenance,
+    )
+
+
+def _env_source(origin: str | None) -> Source:
+    note = "the selected settings environment" + ("" if origin else " (env= / --env)")
+    return Source(layer="derived", variable=origin, note=note)
+
+
+_DEFAULT_PROVENANCE: dict[str, Source] = {
+    **{p.key: DEFAULT_SOURCE for p in schema.SETTINGS if p.key != "trace_exporter"},
+    "trace_exporter": Source(layer="derived", note="inherited from exporter: built-in default"),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _defaults_tree() -> dict[str, Any]:
+    """Layer 1, from ``defaults.toml`` plus the computed ``service_version``."""
+    import tomllib
+
+    data = tomllib.loads(_DEFAULTS_FILE.read_text(encoding="utf-8"))
+    data["service_version"] = schema.SETTINGS_BY_KEY["service_version"].default
+    return data
+
+
+class _Store:
+    """The dynaconf object the layers merge into, plus the provenance of each key.
+
+    A later layer that names the same exporter kind merges into it; one that names another
+    kind replaces it (dynaconf is told not to merge then). Tables (headers, resource
+    attributes, processors) merge key by key.
+    """
+
+    def __init__(self) -> None:
+        from dynaconf import Dynaconf
+
+        self._dc = Dynaconf(
+            dynaconf_skip_loaders=True,  # no settings files, .env or environment loaders
+            dynaconf_skip_validators=True,
+            load_dotenv=False,
+            environments=False,
+            auto_cast=False,  # "@format …" in a header value stays text
+            merge_enabled=False,
+            dotted_lookup=False,
+            validate_on_update=False,
+            core_loaders=[],
+            loaders=[],
+        )
+        self._keys: set[str] = set()
+        self.provenance: dict[str, Source] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def get(self, key: str) -> Any:
+        if key not in self._keys:
+            return None
+        return _plain(self._dc.get(key.upper()))
+
+    def snapshot(self) -> dict[str, Any]:
+        return {key: self.get(key) for key in self._keys}
+
+    def _set(self, key: str, value: Any, *, merge: bool, source: Source) -> None:
+        self._dc.set(key, copy.deepcopy(value), merge=merge,
+                     loader_identifier=source.describe())
+        self._keys.add(key)
+
+    def _drop(self, key: str) -> None:
+        for k in [k for k in self.provenance if k == key or k.startswith(key + ".")]:
+            del self.provenance[k]
+
+    def apply(self, fragment: Fragment) -> None:
+        for top, value in fragment.data.items():
+            if top in schema.EXPORTER_KEYS:
+                self._apply_exporter(top, value, fragment)
+            elif isinstance(value, dict):
+                self._set(top, value, merge=True, source=fragment.source_for(top))
+                if not value:
+                    self.provenance.setdefault(top, fragment.source_for(top))
+                for leaf in _leaves(top, value):
+                    self.provenance[leaf] = fragment.source_for(leaf)
+            else:
+                self._set(top, value, merge=False, source=fragment.source_for(top))
+                self.provenance[top] = fragment.source_for(top)
+
+    def _apply_exporter(self, top: str, value: dict[str, Any], fragment: Fragment) -> None:
+        ((kind, fields),) = value.items()
+        if top == "trace_exporter" and top not in self and fields:
+            inherited = self.get("exporter") or {}
+            if kind in inherited:
+                self.inherit_trace()
+        current = self.get(top) or {}
+        if kind not in current:
+            self._set(top, value, merge=False, source=fragment.source_for(top))
+            self._drop(top)
+            self.provenance[top] = fragment.source_for(top)
+        else:
+            self._set(top, value, merge=True, source=fragment.source_for(top))
+            if not fields:
+                self.provenance[top] = fragment.source_for(top)
+        if fields:
+            for leaf in _leaves(f"{top}.{kind}", fields):
+                self.provenance[leaf] = fragment.source_for(leaf)
+
+    def inherit_trace(self) -> None:
+        """``trace_exporter`` unset: it takes the value of ``exporter``, as in Codex."""
+        value = copy.deepcopy(self.get("exporter") or {"none": {}})
+        ((kind, fields),) = value.items()
+        origin = self.source_of("exporter").describe()
+        renamed = False
+        endpoint = fields.get("endpoint")
+        if kind == "otlp-http" and isinstance(endpoint, str) and endpoint.endswith("/v1/logs"):
+            fields["endpoint"] = endpoint[: -len("/v1/logs")] + "/v1/traces"
+            renamed = True
+        self._set("trace_exporter", value, merge=False, source=Source(layer="derived"))
+        self._drop("trace_exporter")
+        for key, src in list(self.provenance.items()):
+            if key == "exporter" or key.startswith("exporter."):
+                note = f"inherited from exporter: {src.describe()}"
+                self.provenance["trace_exporter" + key[len("exporter"):]] = Source(
+                    layer="derived", note=note
+                )
+        self.provenance.setdefault(
+            "trace_exporter", Source(layer="derived", note=f"inherited from exporter: {origin}")
+        )
+        if renamed:
+            where = self.source_of("exporter.otlp-http.endpoint").describe()
+            self.provenance["trace_exporter.otlp-http.endpoint"] = Source(
+                layer="derived",
+                note=f"inherited from exporter: {where}; its /v1/logs path became /v1/traces, "
+                "where traces belong",
+            )
+
+    def source_of(self, key: str) -> Source:
+        probe = key
+        while probe:
+            if probe in self.provenance:
+                return self.provenance[probe]
+            probe = probe.rpartition(".")[0]
+        return DEFAULT_SOURCE
+
+    def is_explicit(self, key: str) -> bool:
+        """True when a layer above the built-in defaults chose this exporter."""
+        source = self.provenance.get(key)
+        if source is None:
+            return False
+        if key == "trace_exporter" and source.layer == "derived":
+            return self.is_explicit("exporter")
+        return source.layer != "default"
+
+
+class _Loader:
+    def __init__(
+        self, codex_home: Path, env_name: str | None, env_origin: str | None,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.codex_home = codex_home
+        self.env_name = env_name
+        self.env_origin = env_origin
+        self.environ = environ
+
+    def run(
+        self,
+        paths: list[Path],
+        problems: list[Problem],
+        otel: Any,
+        overrides: Mapping[str, Any] | None,
+    ) -> OtelSettings:
+        from codex_otel_config.settings import _sources
+        from codex_otel_config.settings._build import Builder
+        from codex_otel_config.settings._normalize import Context, normalize
+
+        environ = self.environ
+        warnings: list[str] = []
+        store = _Store()
+
+        # 1. built-in defaults
+        ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
+        store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
+        problems += ctx.problems  # empty unless defaults.toml itself is broken
+
+        # 2. Codex's own [otel] table
+        codex = _sources.codex_fragment(self.codex_home, environ, problems)
+        if codex is not None:
+            store.apply(codex)
+
+        # 3. settings files, each followed by the .secrets.toml beside it
+        tables_seen: set[str] = set()
+        for path in paths:
+            for layer, file in (("file", path), ("secrets", _sources.secrets_beside(path))):
+                if file is None:
+                    continue
+                for fragment in _sources.file_fragments(
+                    file, env_name=self.env_name, environ=environ, layer=layer,
+                    problems=problems, tables_seen=tables_seen,
+                ):
+                    store.apply(fragment)
+        if self.env_name and paths and self.env_name.lower() != "default" and not any(
+            t.lower() == self.env_name.lower() for t in tables_seen
+        ):
+            found = ", ".join(sorted(tables_seen)) or "none"
+            warnings.append(f'settings environment "{self.env_name}" is not a table in any '
+                            f"settings file (tables found: {found})")
+
+        # 4. standard OTEL_* variables
+        problems += otel.problems
+        if not otel.empty:
+            if otel.touches_exporters and "trace_exporter" not in store:
+                store.inherit_trace()
+            data, sources, otel_warnings = otel.patch(
+                store.snapshot(), store.is_explicit, store.source_of
+            )
+            warnings += otel_warnings
+            store.apply(_sources.Fragment(data, Source(layer="otel-env"), sources))
+
+        # 5. CODEX_OTEL_* variables
+        codex_env = _sources.codex_env_fragment(environ, problems)
+        if codex_env is not None:
+            store.apply(codex_env)
+
+        # 6. explicit overrides
+        if overrides:
+            override = _sources.overrides_fragment(overrides, environ, problems)
+            if override is not None:
+                store.apply(override)
+
+        if "trace_exporter" not in store:
+            store.inherit_trace()
+        if self.env_name and store.provenance.get("environment", DEFAULT_SOURCE).layer == "default":
+            store.apply(_sources.Fragment({"environment": self.env_name},
+                                          _env_source(self.env_origin)))
+
+        store.provenance["codex_home"] = _codex_home_source(environ)
+        for param in schema.SETTINGS:
+            if store.source_of(param.key) is DEFAULT_SOURCE:
+                store.provenance.setdefault(param.key, DEFAULT_SOURCE)
+        builder = Builder(store.snapshot(), store.provenance, environ)
+        settings = builder.build(codex_home=self.codex_home, warnings=warnings)
+        problems += builder.problems
+        if problems:
+            raise SettingsError(dict.fromkeys(problems))
+        return settings
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _leaves(prefix: str, value: Any) -> list[str]:
+    if isinstance(value, Mapping) and value:
+        out: list[str] = []
+        for k, v in value.items():
+            out += _leaves(f"{prefix}.{k}", v)
+        return out
+    return [prefix]

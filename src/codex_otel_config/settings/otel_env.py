@@ -1,0 +1,418 @@
+"""The standard ``OTEL_*`` variables (DESIGN §1.4), read with the specification's semantics.
+
+:func:`read_otel_env` parses and validates the variables into an :class:`OtelEnv` (collecting
+every bad value as a :class:`~codex_otel_config.errors.Problem`); :meth:`OtelEnv.patch` turns it
+into a layer fragment against the settings resolved so far, because the standard variables
+*modify* the configured exporters rather than replace them:
+
+* ``OTEL_{SIGNAL}_EXPORTER``: ``otlp`` makes the signal export over OTLP (keeping a configured
+  OTLP exporter, else creating one), ``none`` turns it off.
+* The endpoint, protocol, headers, timeout, compression and certificate variables override the
+  same fields of a configured ``otlp-http`` / ``otlp-grpc`` exporter; headers are added to the
+  configured ones (a per-signal ``…_HEADERS`` replaces the generic one, as the spec says). A
+  protocol variable may switch HTTP ↔ gRPC; the other fields carry over.
+* An endpoint variable for a signal whose exporter is the built-in ``none`` creates an OTLP
+  exporter (protocol ``http/protobuf`` unless a protocol variable says otherwise). An exporter
+  set to ``none`` or ``statsig`` by a file is left alone, with a warning that says so: the
+  ``OTEL_{SIGNAL}_EXPORTER`` variable is the way to override it.
+* The generic endpoint gets ``/v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
+  per-signal endpoint is used verbatim. Timeouts are milliseconds. Header and resource
+  attribute values are percent-decoded. An empty variable counts as unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from codex_otel_config.errors import Problem
+from codex_otel_config.settings.model import Signal, Source
+
+SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
+SIGNAL_KEYS: dict[Signal, str] = {
+    "logs": "exporter",
+    "traces": "trace_exporter",
+    "metrics": "metrics_exporter",
+}
+PROTOCOLS = ("grpc", "http/protobuf", "http/json")
+DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
+DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
+_TLS_VARS = {
+    "CERTIFICATE": "ca-certificate",
+    "CLIENT_CERTIFICATE": "client-certificate",
+    "CLIENT_KEY": "client-private-key",
+}
+PROCESSOR_VARIABLES: dict[str, str] = {
+    "OTEL_BSP_SCHEDULE_DELAY": "bsp_schedule_delay_ms",
+    "OTEL_BSP_MAX_QUEUE_SIZE": "bsp_max_queue_size",
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "bsp_max_export_batch_size",
+    "OTEL_BSP_EXPORT_TIMEOUT": "bsp_export_timeout_ms",
+    "OTEL_BLRP_SCHEDULE_DELAY": "blrp_schedule_delay_ms",
+    "OTEL_BLRP_MAX_QUEUE_SIZE": "blrp_max_queue_size",
+    "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "blrp_max_export_batch_size",
+    "OTEL_BLRP_EXPORT_TIMEOUT": "blrp_export_timeout_ms",
+    "OTEL_METRIC_EXPORT_INTERVAL": "metric_export_interval_ms",
+}
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One value read from one variable."""
+
+    value: Any
+    variable: str
+
+    @property
+    def source(self) -> Source:
+        return Source(layer="otel-env", variable=self.variable)
+
+
+@dataclass
+class SignalEnv:
+    """The variables that concern one signal, generic and per-signal forms already combined."""
+
+    exporter: Setting | None = None
+    endpoint: Setting | None = None
+    endpoint_is_generic: bool = False
+    protocol: Setting | None = None
+    headers: Setting | None = None
+    timeout: Setting | None = None
+    compression: Setting | None = None
+    tls: dict[str, Setting] = field(default_factory=dict)
+
+    @property
+    def touches_exporter(self) -> bool:
+        return any(
+            (self.exporter, self.endpoint, self.protocol, self.headers, self.timeout,
+             self.compression, self.tls)
+        )
+
+
+@dataclass
+class OtelEnv:
+    """What the standard variables ask for, validated."""
+
+    signals: dict[Signal, SignalEnv] = field(default_factory=dict)
+    service_name: Setting | None = None
+    service_version: Setting | None = None
+    resource_attributes: dict[str, Setting] = field(default_factory=dict)
+    sdk_disabled: Setting | None = None
+    processors: dict[str, Setting] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def touches_exporters(self) -> bool:
+        return any(s.touches_exporter for s in self.signals.values())
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.touches_exporters or self.service_name or self.service_version
+            or self.resource_attributes or self.sdk_disabled or self.processors
+        )
+
+    def patch(
+        self,
+        current: Mapping[str, Any],
+        is_explicit: Callable[[str], bool],
+        source_of: Callable[[str], Source],
+    ) -> tuple[dict[str, Any], dict[str, Source], list[str]]:
+        """A fragment (canonical nested dict), the source of each of its keys, and warnings.
+
+        ``current`` is the canonical settings resolved so far (exporter keys hold
+        ``{kind: fields}``); ``is_explicit(key)`` says whether a layer above the built-in
+        defaults chose that exporter; ``source_of(dotted)`` gives the provenance of a field
+        carried over when a protocol variable switches HTTP ↔ gRPC.
+        """
+        data: dict[str, Any] = {}
+        sources: dict[str, Source] = {}
+        warnings: list[str] = []
+        if self.service_name:
+            data["service_name"] = self.service_name.value
+            sources["service_name"] = self.service_name.source
+        if self.service_version:
+            data["service_version"] = self.service_version.value
+            sources["service_version"] = self.service_version.source
+        if self.sdk_disabled:
+            data["sdk_disabled"] = self.sdk_disabled.value
+            sources["sdk_disabled"] = self.sdk_disabled.source
+        if self.resource_attributes:
+            data["resource_attributes"] = {k: s.value for k, s in self.resource_attributes.items()}
+            for k, s in self.resource_attributes.items():
+                sources[f"resource_attributes.{k}"] = s.source
+        if self.processors:
+            data["processors"] = {k: s.value for k, s in self.processors.items()}
+            for k, s in self.processors.items():
+                sources[f"processors.{k}"] = s.source
+        for signal, env in self.signals.items():
+            key = SIGNAL_KEYS[signal]
+            result = _patch_signal(signal, key, env, current.get(key), is_explicit, source_of)
+            if isinstance(result, str):
+                warnings.append(result)
+            elif result is not None:
+                value, signal_sources = result
+                data[key] = value
+                sources.update(signal_sources)
+        return data, sources, warnings
+
+
+def _patch_signal(
+    signal: Signal,
+    key: str,
+    env: SignalEnv,
+    current: Any,
+    is_explicit: Callable[[str], bool],
+    source_of: Callable[[str], Source],
+) -> tuple[dict[str, Any], dict[str, Source]] | str | None:
+    if not env.touches_exporter:
+        return None
+    if env.exporter is not None and env.exporter.value == "none":
+        return {"none": {}}, {key: env.exporter.source}
+    kind_now, fields_now = _split(current)
+    sources: dict[str, Source] = {}
+    created = False
+    if kind_now in ("otlp-http", "otlp-grpc"):
+        base_kind = kind_now
+        kind_source: Setting | None = None
+    elif env.exporter is not None or env.endpoint is not None:
+        if env.exporter is None and is_explicit(key) and env.endpoint is not None:
+            return (
+                f"{env.endpoint.variable} is not applied to {signal}: {key} is "
+                f'"{kind_now}" ({source_of(key).describe()}); set '
+                f"OTEL_{SIGNAL_NAMES[signal]}_EXPORTER=otlp to override it"
+            )
+        base_kind = "otlp-http"
+        fields_now = {}
+        created = True
+        kind_source = env.exporter or env.endpoint
+    else:
+        return None  # none/statsig: field variables have nothing to modify
+    new_kind = base_kind
+    patch: dict[str, Any] = {}
+    if env.protocol is not None:
+        new_kind = "otlp-grpc" if env.protocol.value == "grpc" else "otlp-http"
+        if new_kind == "otlp-http":
+            patch["protocol"] = "json" if env.protocol.value == "http/json" else "binary"
+            sources[f"{key}.otlp-http.protocol"] = env.protocol.source
+        if new_kind != base_kind:
+            kind_source = env.protocol
+            # Carry the configured fields over to the other transport, with their provenance.
+            for name, value in fields_now.items():
+                if name == "protocol":
+                    continue
+                patch[name] = value
+                for leaf in _leaves(name, value):
+                    sources[f"{key}.{new_kind}.{leaf}"] = source_of(f"{key}.{base_kind}.{leaf}")
+    if kind_source is not None:
+        sources[key] = kind_source.source
+    prefix = f"{key}.{new_kind}"
+    if env.endpoint is not None:
+        url = str(env.endpoint.value)
+        if env.endpoint_is_generic and new_kind == "otlp-http":
+            url = url.rstrip("/") + f"/v1/{signal}"
+        patch["endpoint"] = url
+        sources[f"{prefix}.endpoint"] = env.endpoint.source
+    elif created:
+        default = DEFAULT_GRPC_ENDPOINT if new_kind == "otlp-grpc" else DEFAULT_HTTP_ENDPOINT
+        if new_kind == "otlp-http":
+            default += f"/v1/{signal}"
+        patch["endpoint"] = default
+        sources[f"{prefix}.endpoint"] = Source(
+            layer="derived", note="the OTLP default endpoint (no endpoint variable is set)"
+        )
+    if env.headers is not None:
+        headers: dict[str, str] = dict(env.headers.value)
+        patch["headers"] = {**patch.get("headers", {}), **headers}
+        for name in headers:
+            sources[f"{prefix}.headers.{name}"] = env.headers.source
+    for name, setting in (("timeout", env.timeout), ("compression", env.compression)):
+        if setting is not None:
+            patch[name] = setting.value
+            sources[f"{prefix}.{name}"] = setting.source
+    if env.tls:
+        tls = dict(patch.get("tls", {}))
+        for tls_key, setting in env.tls.items():
+            tls[tls_key] = setting.value
+            sources[f"{prefix}.tls.{tls_key}"] = setting.source
+        patch["tls"] = tls
+    return {new_kind: patch}, sources
+
+
+def _split(current: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(current, Mapping) and len(current) == 1:
+        kind, fields = next(iter(current.items()))
+        return str(kind), dict(fields) if isinstance(fields, Mapping) else {}
+    return "none", {}
+
+
+def _leaves(prefix: str, value: Any) -> list[str]:
+    if isinstance(value, Mapping) and value:
+        out: list[str] = []
+        for k, v in value.items():
+            out += _leaves(f"{prefix}.{k}", v)
+        return out
+    return [prefix]
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEnv:
+    """Parse every ``OTEL_*`` variable this package honours; bad values become problems."""
+    out = OtelEnv()
+    base = cwd or Path.cwd()
+
+    def get(name: str) -> str | None:
+        value = environ.get(name)
+        return value.strip() if value and value.strip() else None
+
+    def problem(variable: str, key: str, message: str) -> None:
+        out.problems.append(Problem(key=key, layer=f"env {variable}", message=message))
+
+    if (v := get("OTEL_SERVICE_NAME")) is not None:
+        out.service_name = Setting(v, "OTEL_SERVICE_NAME")
+    if (v := get("OTEL_SDK_DISABLED")) is not None:
+        if v.lower() in ("true", "false"):
+            out.sdk_disabled = Setting(v.lower() == "true", "OTEL_SDK_DISABLED")
+        else:
+            problem("OTEL_SDK_DISABLED", "sdk_disabled", f'"{v}" is not one of "true", "false"')
+    if (v := get("OTEL_RESOURCE_ATTRIBUTES")) is not None:
+        pairs = _parse_pairs(
+            v, "OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", out, secret=False
+        )
+        for name, value in pairs.items():
+            if name == "service.name" and out.service_name is None:
+                out.service_name = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+            elif name == "service.version":
+                out.service_version = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+            elif name != "service.name":
+                out.resource_attributes[name] = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+    for variable, key in PROCESSOR_VARIABLES.items():
+        if (v := get(variable)) is not None:
+            number = _parse_int(v)
+            if number is None or number < 0:
+                problem(variable, f"processors.{key}", f'"{v}" is not a whole number >= 0')
+            else:
+                out.processors[key] = Setting(number, variable)
+
+    generic = _read_signal_vars("OTEL_EXPORTER_OTLP", get, problem, base, "otlp")
+    for signal, upper in SIGNAL_NAMES.items():
+        key = SIGNAL_KEYS[signal]
+        own = _read_signal_vars(
+            f"OTEL_EXPORTER_OTLP_{upper}", get, problem, base, f"{key}.otlp"
+        )
+        env = SignalEnv()
+        exporter_var = f"OTEL_{upper}_EXPORTER"
+        if (v := get(exporter_var)) is not None:
+            if v.lower() in ("otlp", "none"):
+                env.exporter = Setting(v.lower(), exporter_var)
+            else:
+                problem(exporter_var, key, f'"{v}" is not one of "otlp", "none" (the only '
+                        "exporters this package builds from variables)")
+        for name in ("protocol", "headers", "timeout", "compression"):
+            setattr(env, name, own.get(name) or generic.get(name))
+        if "endpoint" in own:
+            env.endpoint = own["endpoint"]
+        elif "endpoint" in generic:
+            env.endpoint = generic["endpoint"]
+            env.endpoint_is_generic = True
+        for tls_key in _TLS_VARS.values():
+            chosen = own.get(tls_key) or generic.get(tls_key)
+            if chosen is not None:
+                env.tls[tls_key] = chosen
+        out.signals[signal] = env
+    return out
+
+
+def _read_signal_vars(
+    prefix: str,
+    get: Callable[[str], str | None],
+    problem: Callable[[str, str, str], None],
+    base: Path,
+    key: str,
+) -> dict[str, Setting]:
+    found: dict[str, Setting] = {}
+    if (v := get(name := f"{prefix}_ENDPOINT")) is not None:
+        if v.lower().startswith(("http://", "https://")) and len(v.split("://", 1)[1]) > 0:
+            found["endpoint"] = Setting(v, name)
+        else:
+            problem(name, f"{key}.endpoint",
+                    f'"{v}" is not a URL; expected http://host:port or https://host:port')
+    if (v := get(name := f"{prefix}_PROTOCOL")) is not None:
+        if v.lower() in PROTOCOLS:
+            found["protocol"] = Setting(v.lower(), name)
+        else:
+            choices = ", ".join(f'"{p}"' for p in PROTOCOLS)
+            problem(name, f"{key}.protocol", f'"{v}" is not one of {choices}')
+    if (v := get(name := f"{prefix}_HEADERS")) is not None:
+        holder = OtelEnv()
+        pairs = _parse_pairs(v, name, f"{key}.headers", holder, secret=True)
+        for p in holder.problems:
+            problem(name, p.key, p.message)
+        if not holder.problems:
+            found["headers"] = Setting({k.lower(): val for k, val in pairs.items()}, name)
+    if (v := get(name := f"{prefix}_TIMEOUT")) is not None:
+        ms = _parse_float(v)
+        if ms is None or ms <= 0:
+            problem(name, f"{key}.timeout",
+                    f'"{v}" is not a positive number of milliseconds (e.g. 10000)')
+        else:
+            found["timeout"] = Setting(ms / 1000.0, name)
+    if (v := get(name := f"{prefix}_COMPRESSION")) is not None:
+        if v.lower() in ("none", "gzip"):
+            found["compression"] = Setting(v.lower(), name)
+        else:
+            problem(name, f"{key}.compression", f'"{v}" is not one of "none", "gzip"')
+    for suffix, tls_key in _TLS_VARS.items():
+        if (v := get(name := f"{prefix}_{suffix}")) is not None:
+            path = Path(v).expanduser()
+            found[tls_key] = Setting(str(path if path.is_absolute() else base / path), name)
+    return found
+
+
+def _parse_pairs(
+    text: str, variable: str, key: str, out: OtelEnv, *, secret: bool
+) -> dict[str, str]:
+    """``k=v,k2=v2`` with percent-decoding (W3C baggage style, as the spec says)."""
+    pairs: dict[str, str] = {}
+    for index, item in enumerate(text.split(","), start=1):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = unquote(name.strip())
+        if not sep or not name:
+            out.problems.append(Problem(
+                key=key, layer=f"env {variable}",
+                message=f"entry {index} is not name=value (entries are separated by commas)",
+            ))
+            continue
+        if secret and not set(name) <= _TOKEN_CHARS:
+            out.problems.append(Problem(
+                key=key, layer=f"env {variable}",
+                message=f'entry {index}: "{name}" is not a valid header name',
+            ))
+            continue
+        pairs[name] = unquote(value.strip())
+    return pairs
+
+
+def _parse_int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        number = _parse_float(text)
+        return int(number) if number is not None and number.is_integer() else None
+
+
+def _parse_float(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and number not in (float("inf"), float("-inf")) else None

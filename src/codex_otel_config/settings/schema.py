@@ -1,0 +1,250 @@
+"""The one table that declares every settings key (the Logfire ``ConfigParam`` pattern).
+
+Each key of :class:`~codex_otel_config.settings.model.OtelSettings` is declared once here with
+its type, default, the variables that set it, whether it is secret and a one-line description.
+The loader takes its vocabulary, coercion and error messages from this table, and a test checks
+that ``docs/configuration.md`` mentions every key and every variable declared here, so the docs
+cannot drift. Pure data: importing this module costs nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from codex_otel_config._version import __version__
+
+ValueType = Literal["str", "bool", "int", "float", "path", "exporter", "table", "choice"]
+
+#: Fixed spelling of the exporter kinds (Codex's kebab-case).
+EXPORTER_KINDS: tuple[str, ...] = ("none", "statsig", "otlp-http", "otlp-grpc")
+#: Kinds that may be written as a bare string.
+STRING_KINDS: tuple[str, ...] = ("none", "statsig")
+#: The settings keys that hold an exporter, in signal order (logs, traces, metrics).
+EXPORTER_KEYS: tuple[str, ...] = ("exporter", "trace_exporter", "metrics_exporter")
+HTTP_PROTOCOLS: tuple[str, ...] = ("binary", "json")
+COMPRESSIONS: tuple[str, ...] = ("none", "gzip")
+TLS_KEYS: tuple[str, ...] = ("ca-certificate", "client-certificate", "client-private-key")
+
+#: The variable prefix of layer 5.
+CODEX_PREFIX = "CODEX_OTEL_"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One settings key.
+
+    ``key`` is dotted as in a settings file. Exporter fields are declared once per kind with the
+    key ``<kind>.<field>`` (``otlp-http.endpoint``) and apply under each of ``exporter``,
+    ``trace_exporter`` and ``metrics_exporter``. ``otel_env`` lists the standard variables that
+    set the key (``{SIGNAL}`` stands for ``LOGS``, ``TRACES`` or ``METRICS``); ``codex_env`` the
+    ``CODEX_OTEL_*`` form (derived from the key when ``None``; empty means none).
+    """
+
+    key: str
+    type: ValueType
+    default: object
+    description: str
+    otel_env: tuple[str, ...] = ()
+    codex_env: tuple[str, ...] | None = None
+    secret: bool = False
+    codex_config: bool = False
+    file: bool = True
+    choices: tuple[str, ...] = ()
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every variable that sets this key (documented in docs/configuration.md)."""
+        return self.otel_env + self.codex_variables
+
+    @property
+    def codex_variables(self) -> tuple[str, ...]:
+        if self.codex_env is not None:
+            return self.codex_env
+        if "." in self.key and self.key.split(".", 1)[0] in EXPORTER_KINDS:
+            path = "<EXPORTER>__" + self.key
+        else:
+            path = self.key
+        return (CODEX_PREFIX + path.replace(".", "__").replace("-", "_").upper(),)
+
+
+_P = Param
+
+#: Top-level keys, in the order ``show`` prints them.
+SETTINGS: tuple[Param, ...] = (
+    _P("environment", "str", "dev",
+       "Deployment environment, exported as the `env` resource attribute; defaults to the "
+       "selected settings environment, else `dev`.", codex_config=True),
+    _P("service_name", "str", "codex-cli", "`service.name` of every signal.",
+       otel_env=("OTEL_SERVICE_NAME",)),
+    _P("service_version", "str", __version__,
+       "`service.version` of every signal; defaults to this package's version."),
+    _P("codex_home", "path", None,
+       "Codex's home folder: where `config.toml` and `otel.toml` are looked for; relative TLS "
+       "paths of the Codex `[otel]` table resolve against it.",
+       otel_env=(), codex_env=("CODEX_HOME",), file=False),
+    _P("log_user_prompt", "bool", False,
+       "Export the text of user prompts in log events (off: only their length).",
+       codex_config=True),
+    _P("exporter", "exporter", "none", "Exporter of the logs signal.",
+       otel_env=("OTEL_LOGS_EXPORTER",), codex_config=True),
+    _P("trace_exporter", "exporter", None,
+       "Exporter of the traces signal; when unset it follows `exporter` (an inherited "
+       "endpoint ending in `/v1/logs` becomes `/v1/traces`).",
+       otel_env=("OTEL_TRACES_EXPORTER",), codex_config=True),
+    _P("metrics_exporter", "exporter", "none",
+       "Exporter of the metrics signal (`none` by default: no key is shipped for Statsig).",
+       otel_env=("OTEL_METRICS_EXPORTER",), codex_config=True),
+    _P("runtime_metrics", "bool", False, "Also export runtime metrics on demand."),
+    _P("resource_attributes", "table", {},
+       "Extra resource attributes (string to string) on every signal.",
+       otel_env=("OTEL_RESOURCE_ATTRIBUTES",)),
+    _P("sdk_disabled", "bool", False,
+       "Disable every signal whatever the exporters say.", otel_env=("OTEL_SDK_DISABLED",)),
+    _P("processors.bsp_schedule_delay_ms", "int", None,
+       "Span batch processor: delay between exports (ms).", otel_env=("OTEL_BSP_SCHEDULE_DELAY",)),
+    _P("processors.bsp_max_queue_size", "int", None,
+       "Span batch processor: queue size.", otel_env=("OTEL_BSP_MAX_QUEUE_SIZE",)),
+    _P("processors.bsp_max_export_batch_size", "int", None,
+       "Span batch processor: spans per export.", otel_env=("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",)),
+    _P("processors.bsp_export_timeout_ms", "int", None,
+       "Span batch processor: export deadline (ms).", otel_env=("OTEL_BSP_EXPORT_TIMEOUT",)),
+    _P("processors.blrp_schedule_delay_ms", "int", None,
+       "Log batch processor: delay between exports (ms).",
+       otel_env=("OTEL_BLRP_SCHEDULE_DELAY",)),
+    _P("processors.blrp_max_queue_size", "int", None,
+       "Log batch processor: queue size.", otel_env=("OTEL_BLRP_MAX_QUEUE_SIZE",)),
+    _P("processors.blrp_max_export_batch_size", "int", None,
+       "Log batch processor: records per export.",
+       otel_env=("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",)),
+    _P("processors.blrp_export_timeout_ms", "int", None,
+       "Log batch processor: export deadline (ms).", otel_env=("OTEL_BLRP_EXPORT_TIMEOUT",)),
+    _P("processors.metric_export_interval_ms", "int", None,
+       "Metric reader: interval between exports (ms).",
+       otel_env=("OTEL_METRIC_EXPORT_INTERVAL",)),
+)
+
+
+def _otlp_fields(kind: str) -> tuple[Param, ...]:
+    fields = [
+        _P(f"{kind}.endpoint", "str", None,
+           "Collector URL (`http://` without TLS, `https://` with TLS). OTLP/HTTP: a URL with "
+           "no path gets `/v1/<signal>`; gRPC: no path allowed.",
+           otel_env=("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT")),
+    ]
+    if kind == "otlp-http":
+        fields.append(
+            _P(f"{kind}.protocol", "choice", "binary",
+               "Body encoding: `binary` (protobuf) or `json`.",
+               otel_env=("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL"),
+               choices=HTTP_PROTOCOLS))
+    fields += [
+        _P(f"{kind}.headers", "table", {},
+           "Request headers (names lower-cased; every value is treated as a secret).",
+           otel_env=("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_{SIGNAL}_HEADERS"),
+           secret=True),
+        _P(f"{kind}.timeout", "float", 10.0, "Deadline of one export, in seconds.",
+           otel_env=("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_{SIGNAL}_TIMEOUT")),
+        _P(f"{kind}.compression", "choice", "none", "`none` or `gzip`.",
+           otel_env=("OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_{SIGNAL}_COMPRESSION"),
+           choices=COMPRESSIONS),
+        _P(f"{kind}.tls.ca-certificate", "path", None,
+           "PEM file of the CA that signed the collector's certificate (replaces the system "
+           "roots).",
+           otel_env=("OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_{SIGNAL}_CERTIFICATE")),
+        _P(f"{kind}.tls.client-certificate", "path", None,
+           "PEM client certificate for mTLS (needs `client-private-key`).",
+           otel_env=("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                     "OTEL_EXPORTER_OTLP_{SIGNAL}_CLIENT_CERTIFICATE")),
+        _P(f"{kind}.tls.client-private-key", "path", None,
+           "PEM private key of the client certificate (needs `client-certificate`).",
+           otel_env=("OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_{SIGNAL}_CLIENT_KEY"),
+           secret=False),
+    ]
+    return tuple(fields)
+
+
+#: Fields of each exporter kind (keys ``<kind>.<field>``).
+EXPORTER_FIELDS: tuple[Param, ...] = (
+    *_otlp_fields("otlp-http"),
+    *_otlp_fields("otlp-grpc"),
+    _P("statsig.api_key", "str", None,
+       "Statsig server secret (`secret-…`); falls back to the variable "
+       "`STATSIG_SERVER_SDK_SECRET`.", otel_env=("STATSIG_SERVER_SDK_SECRET",), secret=True),
+    _P("statsig.endpoint", "str", "https://api.statsig.com/otlp",
+       "Base URL of Statsig's OTLP intake (`/v1/<signal>` is appended)."),
+    _P("statsig.timeout", "float", 10.0, "Deadline of one export, in seconds."),
+    _P("statsig.compression", "choice", "none", "`none` or `gzip`.", choices=COMPRESSIONS),
+)
+
+#: Variables that steer loading rather than set a key.
+CONTROL_VARIABLES: dict[str, str] = {
+    "CODEX_OTEL_ENV": "Selects the environment table of the settings files (like `--env`).",
+    "CODEX_OTEL_SETTINGS_FILES": "Comma-separated settings files to load instead of the "
+    "default `$CODEX_HOME/otel.toml` and `./codex-otel.toml`.",
+    "CODEX_OTEL_STRICT": "`true`: `bootstrap_from_env()` raises `SettingsError` instead of "
+    "logging one warning.",
+}
+
+ALL_PARAMS: tuple[Param, ...] = SETTINGS + EXPORTER_FIELDS
+SETTINGS_BY_KEY: dict[str, Param] = {p.key: p for p in SETTINGS}
+FIELDS_BY_KEY: dict[str, Param] = {p.key: p for p in EXPORTER_FIELDS}
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in SETTINGS))
+PROCESSOR_KEYS: tuple[str, ...] = tuple(
+    p.key.split(".", 1)[1] for p in SETTINGS if p.key.startswith("processors.")
+)
+#: Keys the Codex ``[otel]`` table may hold (Codex refuses any other).
+CODEX_CONFIG_KEYS: tuple[str, ...] = tuple(p.key for p in SETTINGS if p.codex_config)
+SECRET_KEYS: frozenset[str] = frozenset(p.key for p in ALL_PARAMS if p.secret)
+
+
+def kind_fields(kind: str) -> tuple[str, ...]:
+    """The first-level field names of an exporter kind (``tls`` once, not its sub-keys)."""
+    names: dict[str, None] = {}
+    for p in EXPORTER_FIELDS:
+        k, _, rest = p.key.partition(".")
+        if k == kind:
+            names[rest.split(".")[0]] = None
+    return tuple(names)
+
+
+def field_param(kind: str, path: str) -> Param | None:
+    """The declaration of ``<kind>.<path>`` (``otlp-http.tls.ca-certificate``), if any."""
+    return FIELDS_BY_KEY.get(f"{kind}.{path}")
+
+
+def every_variable() -> tuple[str, ...]:
+    """Every variable the loader reads, with ``{SIGNAL}`` forms spelled out."""
+    names: dict[str, None] = {}
+    for p in ALL_PARAMS:
+        for v in p.variables:
+            if "{SIGNAL}" in v:
+                for s in ("LOGS", "TRACES", "METRICS"):
+                    names[v.replace("{SIGNAL}", s)] = None
+            elif "<EXPORTER>" not in v:
+                names[v] = None
+    names.update(dict.fromkeys(CONTROL_VARIABLES))
+    return tuple(names)
+
+
+def fold(name: str) -> str:
+    """Compare vocabulary words ignoring case and ``-`` versus ``_``."""
+    return name.strip().lower().replace("-", "_")
+
+
+def canonical(name: str, vocabulary: tuple[str, ...]) -> str | None:
+    """The canonical spelling of ``name`` in ``vocabulary`` (``otlp_http`` → ``otlp-http``)."""
+    folded = fold(name)
+    for word in vocabulary:
+        if fold(word) == folded:
+            return word
+    return None
+
+
+def did_you_mean(name: str, vocabulary: tuple[str, ...]) -> str:
+    """`` (did you mean "x"?)`` or ``""``; lazily imports difflib (only on the error path)."""
+    import difflib
+
+    folded = {fold(w): w for w in vocabulary}
+    match = difflib.get_close_matches(fold(name), list(folded), n=1, cutoff=0.6)
+    return f' (did you mean "{folded[match[0]]}"?)' if match else ""

@@ -1,0 +1,284 @@
+"""The check engine in-process: the offline phase, progress callbacks, parallelism, scrubbing.
+
+The live stages against real receivers are exercised through the console script in
+``test_cli_check.py``; here the engine is called as the TUI calls it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codex_otel_config.check import CheckReport, Finding, discover_environments, run_check
+from codex_otel_config.check.offline import settings_error_findings
+from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.outcomes import Code
+from codex_otel_config.receiver import Behavior, Receiver
+from codex_otel_config.receiver.certs import CertificateAuthority, TlsBundle
+from codex_otel_config.settings.model import (
+    NoExporter,
+    OtelSettings,
+    OtlpGrpc,
+    OtlpHttp,
+    Source,
+    Tls,
+)
+
+CANARY = "canary-7f3a9c1e5b2d4e6f"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def _http(endpoint: str, **kwargs: object) -> OtelSettings:
+    return OtelSettings(exporter=OtlpHttp(endpoint, **kwargs))  # type: ignore[arg-type]
+
+
+def _only(report: CheckReport, stage: str, signal: str | None = "logs") -> list[Finding]:
+    return [f for f in report.findings if f.stage == stage and f.signal == signal]
+
+
+# --- endpoint sanity --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "status", "needle"),
+    [
+        (_http("http://collector:4318/v1/traces"), "fail", "names another signal"),
+        (_http("http://collector:4318/v1/logs/v1/logs"), "fail", "repeats /v1/logs"),
+        (_http("http://collector:4318/otlp"), "warn", "does not end in /v1/logs"),
+        (
+            _http("http://collector:4318", tls=Tls(ca_certificate=None)),
+            "fail",
+            "TLS block is set but the endpoint is http://",
+        ),
+        (
+            OtelSettings(trace_exporter=OtlpGrpc("http://collector:4317/v1/traces")),
+            "warn",
+            "gRPC endpoint takes no path",
+        ),
+        (_http("http://collector:4318", timeout=10000.0), "warn", "meant in milliseconds"),
+        (_http("ftp://collector:4318"), "fail", "scheme must be http or https"),
+    ],
+    ids=["other-signal", "doubled", "odd-path", "tls-on-http", "grpc-path", "ms-timeout", "scheme"],
+)
+def test_endpoint_sanity(settings: OtelSettings, status: str, needle: str) -> None:
+    report = run_check(settings, offline=True)
+    found = [f for f in report.findings if f.stage == "endpoint" and needle in f.message]
+    assert found, [f.message for f in report.findings]
+    assert found[0].status == status
+    assert found[0].code is Code.INVALID_SETTING
+    assert found[0].hint and "`" in found[0].hint  # names the setting
+    assert report.exit_code == (1 if status == "fail" else 0)
+
+
+def test_a_clean_endpoint_is_ok_and_offline_touches_no_network() -> None:
+    report = run_check(_http("http://collector.invalid:4318"), offline=True)
+    assert report.exit_code == 0
+    assert {f.stage for f in report.findings} <= {"settings", "endpoint"}
+    assert _only(report, "endpoint")[0].message == (
+        "http/protobuf to http://collector.invalid:4318/v1/logs"
+    )
+
+
+# --- files and certificates -------------------------------------------------------------------
+
+
+def _tls_settings(tls: Tls) -> OtelSettings:
+    return _http("https://127.0.0.1:4318", tls=tls)
+
+
+def test_missing_tls_file_is_file_missing(tmp_path: Path) -> None:
+    settings = OtelSettings(
+        exporter=OtlpHttp("https://127.0.0.1:4318", tls=Tls(ca_certificate=tmp_path / "nope.pem")),
+        provenance={
+            "exporter": Source(layer="file", file=Path("codex-otel.toml"), table="default")
+        },
+    )
+    report = run_check(settings, offline=True)
+    (missing,) = _only(report, "files")
+    assert missing.code is Code.FILE_MISSING and missing.status == "fail"
+    assert missing.file == str(tmp_path / "nope.pem")
+    assert "exporter.otlp-http.tls.ca-certificate" in (missing.hint or "")
+    assert "codex-otel.toml [default]" in (missing.hint or "")
+    assert report.exit_code == 1
+
+
+def test_a_file_that_is_not_pem_is_reported(tmp_path: Path) -> None:
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+    report = run_check(_tls_settings(Tls(ca_certificate=junk)), offline=True)
+    (bad,) = _only(report, "certificates")
+    assert bad.code is Code.INVALID_SETTING and "not a PEM certificate" in bad.message
+
+
+@pytest.mark.parametrize(
+    ("validity", "code", "status"),
+    [
+        (
+            {"not_before": NOW - dt.timedelta(days=30), "not_after": NOW - dt.timedelta(days=1)},
+            Code.CERTIFICATE_EXPIRED,
+            "fail",
+        ),
+        (
+            {"not_before": NOW + dt.timedelta(days=2), "not_after": NOW + dt.timedelta(days=30)},
+            Code.CERTIFICATE_NOT_YET_VALID,
+            "fail",
+        ),
+        ({"not_after": NOW + dt.timedelta(days=5)}, Code.CERTIFICATE_EXPIRING, "warn"),
+        ({}, Code.OK, "ok"),
+    ],
+    ids=["expired", "not-yet-valid", "expiring", "valid"],
+)
+def test_client_certificate_validity(
+    tmp_path: Path, cert_authority: CertificateAuthority, validity: dict, code: Code, status: str
+) -> None:
+    ca = cert_authority.write(tmp_path / "ca.pem")
+    cert, key = cert_authority.issue_client_certificate(**validity).write(tmp_path, "client")
+    report = run_check(_tls_settings(Tls(ca, cert, key)), offline=True)
+    client = [f for f in _only(report, "certificates") if f.file == str(cert)]
+    assert client[0].code is code and client[0].status == status
+    assert client[0].cert_subject == "CN=codex-otel-config test client"
+    assert client[0].cert_not_after
+    assert report.exit_code == (1 if status == "fail" else 0)
+
+
+def test_expired_ca_fails(tmp_path: Path) -> None:
+    old = CertificateAuthority(
+        not_before=NOW - dt.timedelta(days=60), not_after=NOW - dt.timedelta(days=2)
+    )
+    ca = old.write(tmp_path / "old-ca.pem")
+    report = run_check(_tls_settings(Tls(ca_certificate=ca)), offline=True)
+    assert [f.code for f in _only(report, "certificates")] == [Code.CERTIFICATE_EXPIRED]
+
+
+def test_key_mismatch(tls_bundle: TlsBundle) -> None:
+    tls = Tls(tls_bundle.ca_cert, tls_bundle.client_cert, tls_bundle.other_client_key)
+    report = run_check(_tls_settings(tls), offline=True)
+    mismatch = [f for f in _only(report, "certificates") if f.code is Code.KEY_MISMATCH]
+    assert mismatch and mismatch[0].status == "fail"
+    assert "client-private-key" in (mismatch[0].hint or "")
+
+
+def test_client_certificate_from_another_ca_is_a_warning(tls_bundle: TlsBundle) -> None:
+    tls = Tls(tls_bundle.ca_cert, tls_bundle.other_client_cert, tls_bundle.other_client_key)
+    report = run_check(_tls_settings(tls), offline=True)
+    untrusted = [f for f in _only(report, "certificates") if f.code is Code.TLS_UNTRUSTED]
+    assert untrusted and untrusted[0].status == "warn"
+    assert "not signed by the configured CA" in untrusted[0].message
+    assert report.exit_code == 0
+
+
+def test_half_of_an_mtls_pair_is_invalid(tls_bundle: TlsBundle) -> None:
+    report = run_check(_tls_settings(Tls(tls_bundle.ca_cert, tls_bundle.client_cert)), offline=True)
+    assert any(
+        f.code is Code.INVALID_SETTING and "client-private-key is not set" in f.message
+        for f in _only(report, "certificates")
+    )
+
+
+# --- settings errors and environments ---------------------------------------------------------
+
+
+def test_settings_errors_become_findings_and_exit_2() -> None:
+    error = SettingsError(
+        [
+            Problem(
+                "exporter.otlp-http.protocol", "settings.toml [default]", '"xml" is not one of'
+            ),
+            Problem(
+                "exporter.otlp-http.tls.ca-certificate",
+                "settings.toml [default]",
+                "file /x/ca.pem does not exist",
+            ),
+        ]
+    )
+    findings = settings_error_findings(error, "production")
+    assert [f.code for f in findings] == [Code.INVALID_SETTING, Code.FILE_MISSING]
+    assert all(f.environment == "production" and f.status == "fail" for f in findings)
+    report = CheckReport.build(findings, ["production"], [], settings_loaded=False)
+    assert report.exit_code == 2
+
+
+def test_discover_environments_skips_default_and_reserved(tmp_path: Path) -> None:
+    path = tmp_path / "otel.toml"
+    path.write_text(
+        '[default]\nservice_name = "x"\n[staging]\nenvironment = "staging"\n'
+        '[production.exporter.otlp-http]\nendpoint = "http://p:4318"\n'
+        "[dynaconf_merge]\nx = 1\n"
+    )
+    (tmp_path / ".secrets.toml").write_text('[canary]\nservice_name = "y"\n')
+    assert discover_environments([path], environ={}) == ["staging", "production", "canary"]
+
+
+# --- the run as a whole -----------------------------------------------------------------------
+
+
+@pytest.mark.timeout(20)
+def test_findings_stream_one_at_a_time_in_stage_order(receiver: Receiver) -> None:
+    settings = OtelSettings(
+        exporter=OtlpHttp(receiver.http_url),
+        trace_exporter=OtlpGrpc(receiver.grpc_url),
+        metrics_exporter=OtlpHttp(receiver.http_url, protocol="json"),
+    )
+    seen: list[Finding] = []
+    busy = threading.Lock()
+    overlapped = []
+
+    def on_finding(finding: Finding) -> None:
+        if not busy.acquire(blocking=False):
+            overlapped.append(finding)
+            return
+        try:
+            time.sleep(0.002)
+            seen.append(finding)
+        finally:
+            busy.release()
+
+    report = run_check(settings, timeout=3, on_finding=on_finding)
+    assert not overlapped
+    assert len(seen) == len(report.findings) and set(seen) == set(report.findings)
+    for signal in ("logs", "traces", "metrics"):
+        stages = [f.stage for f in seen if f.signal == signal]
+        assert stages == ["endpoint", "dns", "tcp", "otlp"], (signal, stages)
+    assert report.exit_code == 0
+    assert [s.protocol for s in report.summaries] == ["http/protobuf", "grpc", "http/json"]
+
+
+@pytest.mark.timeout(20)
+def test_live_stages_of_all_targets_run_in_parallel(receiver: Receiver) -> None:
+    delay = 0.5
+    receiver.set_behavior(Behavior(delay=delay))
+    settings = OtelSettings(
+        exporter=OtlpHttp(receiver.http_url),
+        trace_exporter=OtlpHttp(receiver.http_url),
+        metrics_exporter=OtlpHttp(receiver.http_url, protocol="json"),
+    )
+    started = time.monotonic()
+    report = run_check(settings, timeout=5)
+    elapsed = time.monotonic() - started
+    assert report.exit_code == 0
+    assert all(
+        f.elapsed_ms and f.elapsed_ms >= delay * 1000 for f in report.findings if f.stage == "otlp"
+    )
+    # Three targets that each answer after 0.5 s: one after the other would take 1.5 s.
+    assert elapsed < 3 * delay, elapsed
+
+
+def test_secrets_never_appear_in_findings_or_json(receiver: Receiver) -> None:
+    receiver.set_behavior(Behavior.unauthorized())
+    settings = OtelSettings(
+        exporter=OtlpHttp(
+            receiver.http_url.replace("http://", f"http://user:{CANARY}@")
+            + f"/v1/logs?token={CANARY}",
+            headers={"authorization": f"Bearer {CANARY}"},
+        ),
+        metrics_exporter=NoExporter(),
+    )
+    report = run_check(settings, timeout=3)
+    text = json.dumps(report.to_dict())
+    assert CANARY not in text
+    assert "auth_rejected" in text and "`authorization`" in text

@@ -1,0 +1,263 @@
+"""The TUI driven by Textual's pilot against real receivers, real files and the real engine."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from codex_otel_config.receiver import Behavior, Receiver
+from codex_otel_config.tui.app import OtelConsoleApp
+from codex_otel_config.tui.screens import EnvironmentPicker, HelpScreen
+from codex_otel_config.tui.widgets import EndpointsTable, ResultsPane, RowDetail, SettingsTree
+
+pytestmark = [pytest.mark.timeout(60)]
+
+SIZE = (100, 32)
+SECRET = "tui-secret-value-0123456789"
+
+
+def plain(renderable: Any, width: int = 160) -> str:
+    """What a renderable looks like as text (no colour)."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def results_text(app: OtelConsoleApp) -> str:
+    return plain(app.main.query_one(ResultsPane).query_one("#results-body").content)  # type: ignore[attr-defined]
+
+
+def detail_text(app: OtelConsoleApp) -> str:
+    return plain(app.main.query_one(RowDetail).content)
+
+
+def tree_text(app: OtelConsoleApp) -> str:
+    tree = app.main.query_one(SettingsTree)
+    lines: list[str] = []
+
+    def walk(node: Any) -> None:
+        lines.append(str(getattr(node.label, "plain", node.label)))
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root)
+    return "\n".join(lines)
+
+
+def write_settings(path: Path, receiver: Receiver, *, service: str = "tui-test", extra: str = "") -> Path:
+    path.write_text(
+        f"""
+[default]
+service_name = "{service}"
+[default.exporter.otlp-http]
+endpoint = "{receiver.http_url}"
+headers = {{ "x-api-key" = "{SECRET}" }}
+[default.trace_exporter.otlp-grpc]
+endpoint = "{receiver.grpc_url}"
+[default.metrics_exporter.otlp-http]
+endpoint = "{receiver.http_url}"
+protocol = "json"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_app(files: list[Path], tmp_path: Path, **kwargs: Any) -> OtelConsoleApp:
+    return OtelConsoleApp(
+        files=files, environ={}, timeout=3.0, report_dir=tmp_path / "reports", **kwargs
+    )
+
+
+async def settle(app: OtelConsoleApp, pilot: Any) -> None:
+    """Let every worker finish and every message it posted be handled."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_healthy_endpoints_turn_green(receiver: Receiver, tmp_path: Path) -> None:
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await settle(app, pilot)
+        table = app.main.query_one(EndpointsTable)
+        for signal in ("logs", "traces", "metrics"):
+            row = app.board.rows[signal]
+            assert [row.cell(s) for s in ("dns", "tcp", "otlp")] == ["ok", "ok", "ok"], row
+            assert row.cell("tls") == "skipped"  # http:// endpoints have no TLS stage
+            cells = table.get_row(signal)
+            assert cells[6].plain == "ok" and "green" in str(cells[6].style)
+            assert cells[5].plain == "✓" and "green" in str(cells[5].style)
+        assert app.check_report is not None and app.check_report.status == "ok"
+        assert "ok [otlp]" in detail_text(app)
+        assert "Check: ok" in results_text(app)
+
+
+async def test_401_endpoint_shows_auth_rejected_with_request_id(
+    receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = receiver_factory(behavior=Behavior.unauthorized(request_id="req-401-tui"))
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await settle(app, pilot)
+        row = app.board.rows["logs"]
+        assert row.verdict is not None and row.verdict.code == "auth_rejected"
+        assert row.cell("otlp") == "fail"
+        assert row.request_id == "req-401-tui"
+        cells = app.main.query_one(EndpointsTable).get_row("logs")
+        assert cells[6].plain == "auth_rejected" and "red" in str(cells[6].style)
+        detail = detail_text(app)
+        assert "auth_rejected" in detail and "req-401-tui" in detail
+        assert "hint:" in detail
+        # The secret header sent to the endpoint never reaches the screen.
+        assert SECRET not in detail and SECRET not in results_text(app)
+
+
+async def test_test_send_shows_flush_and_shutdown_reports(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert app.scenario_error is None
+        assert app.flush_report is not None and app.shutdown_report is not None
+        exported = {r.signal: r.exported for r in app.flush_report.signals.values()}
+        assert exported["logs"] > 0 and exported["traces"] > 0, exported
+        assert all(r.status == "ok" for r in app.shutdown_report.signals.values())
+        text = results_text(app)
+        assert "Force-flush" in text and "Shutdown" in text
+        assert "codex.api_request" in text and "auth_401_request_id" in text.replace(".", "_")
+        # The receiver really got the events.
+        assert receiver.wait_for(lambda: receiver.log_records and receiver.spans, 5)
+        names = {r.name for r in receiver.log_records}
+        assert "codex.api_request" in names
+
+
+async def test_reload_picks_up_an_edited_file(receiver: Receiver, tmp_path: Path) -> None:
+    path = write_settings(tmp_path / "s.toml", receiver, service="before-edit")
+    app = make_app([path], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.settings is not None and app.settings.service_name == "before-edit"
+        write_settings(path, receiver, service="after-edit")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.settings is not None and app.settings.service_name == "after-edit"
+        assert "service_name = after-edit" in tree_text(app)
+
+
+async def test_broken_settings_show_problems_and_recover(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[default.exporter.otlp-http]\nendpoint = "http://x"\nprotocol = "xml"\n')
+    app = make_app([path], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.settings is None and app.settings_error is not None
+        text = results_text(app)
+        assert "could not be loaded" in text
+        assert "exporter.otlp-http.protocol" in text and "xml" in text
+        assert "settings not loaded" in tree_text(app)
+        await pilot.press("v")  # refused politely, no worker, no traceback
+        await settle(app, pilot)
+        assert app.check_report is None
+        write_settings(path, receiver, service="fixed")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.settings_error is None
+        assert app.settings is not None and app.settings.service_name == "fixed"
+        assert "could not be loaded" not in results_text(app)
+
+
+async def test_secrets_are_masked_and_layers_shown(receiver: Receiver, tmp_path: Path) -> None:
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        text = tree_text(app)
+        assert "x-api-key = ****6789" in text
+        assert SECRET not in text
+        tree = app.main.query_one(SettingsTree)
+        tree.focus()
+        await pilot.pause()
+        line = next(
+            n.line
+            for n in _nodes(tree.root)
+            if n.data == "exporter.otlp-http.headers.x-api-key"
+        )
+        tree.cursor_line = line
+        await pilot.pause()
+        provenance = plain(app.main.query_one("#provenance").content)  # type: ignore[attr-defined]
+        assert "s.toml [default]" in provenance
+        assert SECRET not in provenance
+
+
+def _nodes(node: Any) -> list[Any]:
+    found = [node]
+    for child in node.children:
+        found += _nodes(child)
+    return found
+
+
+async def test_environment_picker_switches_tables(receiver: Receiver, tmp_path: Path) -> None:
+    path = write_settings(
+        tmp_path / "s.toml", receiver, extra='[production]\nservice_name = "prod-svc"\n'
+    )
+    app = make_app([path], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EnvironmentPicker)
+        await pilot.press("enter")  # the only table: production
+        await settle(app, pilot)
+        assert app.env_name == "production"
+        assert app.settings is not None and app.settings.service_name == "prod-svc"
+
+
+async def test_copy_report_saves_masked_json(receiver: Receiver, tmp_path: Path) -> None:
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.last_report_path is not None
+        text = app.last_report_path.read_text()
+        report = json.loads(text)
+        assert report["check"]["status"] == "ok"
+        assert report["settings"]["signals"]["logs"]["headers"] == {"x-api-key": "****6789"}
+        assert SECRET not in text
+        assert app.clipboard == text.rstrip("\n")
+
+
+async def test_help_lists_every_key_and_palette_has_actions(tmp_path: Path) -> None:
+    app = make_app([], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Validate", "Test 401", "Flush", "Shutdown", "Reload", "Env", "Copy"} <= commands
+
+
+async def test_demo_shows_what_the_receiver_got(tmp_path: Path) -> None:
+    app = OtelConsoleApp(demo=True, environ={}, timeout=3.0, report_dir=tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        assert app.demo_session is not None
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert app.scenario_error is None
+        counts = app.demo_session.received_counts()
+        assert counts["logs"] > 0 and counts["traces"] > 0, counts
+        app._refresh_received()
+        cells = app.main.query_one(EndpointsTable).get_row("traces")
+        assert cells[-1].plain == f"{counts['traces']} span{'s' if counts['traces'] != 1 else ''}"

@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| call | ours (µs/call) | raw SDK (µs/call) | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for label, ours, raw in rows:
-        print(f"| {label} | {ours / 1000:.2f} | {raw / 1000:.2f} | {ours / raw:.2f}× |")
+        print(f"| {label} | {ours / 1000:.2f} | {raw / 1000:.2f} | {ours / raw:.2f}x |")
 
     metrics.shutdown()
     logger_provider.shutdown()

@@ -79,9 +79,9 @@ def test_a_clean_endpoint_is_ok_and_offline_touches_no_network() -> None:
     report = run_check(_http("http://collector.invalid:4318"), offline=True)
     assert report.exit_code == 0
     assert {f.stage for f in report.findings} <= {"settings", "endpoint"}
-    assert _only(report, "endpoint")[0].message == (
-        "http/protobuf to http://collector.invalid:4318/v1/logs"
-    )
+    (endpoint,) = _only(report, "endpoint")
+    assert endpoint.message == "http/protobuf, timeout 10 s"
+    assert endpoint.endpoint == "http://collector.invalid:4318/v1/logs"
 
 
 # --- files and certificates -------------------------------------------------------------------

@@ -79,6 +79,30 @@ def test_grpc_status_names(name: str, code: Code) -> None:
     assert failure.grpc_status == name.rsplit(".", 1)[-1].upper()
 
 
+@pytest.mark.parametrize(
+    ("details", "code"),
+    [
+        (
+            "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: "
+            "Failed to connect to remote host: Connection refused",
+            Code.CONNECTION_REFUSED,
+        ),
+        (
+            "Tls handshake failed (TSI_PROTOCOL_FAILURE): SSL_ERROR_SSL: "
+            "CERTIFICATE_VERIFY_FAILED: unable to get local issuer certificate",
+            Code.TLS_UNTRUSTED,
+        ),
+        ("Peer name collector.example is not in peer certificate", Code.TLS_HOSTNAME_MISMATCH),
+        ("DNS resolution failed for collector.invalid:4317", Code.DNS_FAILED),
+        ("failed to connect to all addresses; last error: Socket closed", Code.GRPC_UNAVAILABLE),
+    ],
+)
+def test_grpc_unavailable_details_name_the_cause(details: str, code: Code) -> None:
+    failure = classify_grpc("UNAVAILABLE", details)
+    assert failure.code is code
+    assert failure.grpc_status == "UNAVAILABLE"
+
+
 def test_grpc_details_are_scrubbed() -> None:
     secret = "sk-live-0123456789abcdef"
     failure = classify_grpc(
@@ -216,11 +240,11 @@ def test_real_grpc_error_is_classified() -> None:
         call(b"", timeout=3)
     channel.close()
     failure = classify_exception(info.value)
-    assert failure.code is Code.GRPC_UNAVAILABLE
+    assert failure.code is Code.CONNECTION_REFUSED  # UNAVAILABLE, and the details say why
     assert failure.grpc_status == "UNAVAILABLE"
     wrapped = RuntimeError("export failed")
     wrapped.__cause__ = info.value
-    assert classify_exception(wrapped).code is Code.GRPC_UNAVAILABLE
+    assert classify_exception(wrapped).grpc_status == "UNAVAILABLE"
 
 
 def test_unknown_error_message_is_safe() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -26,6 +26,12 @@ AUTH_ENV = AuthEnvTelemetry(
     provider_env_key_present=True,
     refresh_token_url_override_present=True,
 )
+
+
+def assert_has(actual: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    """``actual`` holds every key of ``expected`` with that value and type (``True`` ≠ ``1``)."""
+    found = {key: (type(actual.get(key)).__name__, actual.get(key, "<absent>")) for key in expected}
+    assert found == {key: (type(value).__name__, value) for key, value in expected.items()}
 
 
 @pytest.fixture
@@ -59,20 +65,23 @@ def test_records_request_fields(store: FeedbackTagStore) -> None:
     emit_feedback_request_tags(full_request(), auth_env=AUTH_ENV, store=store)
     assert feedback_tags() == default_before  # an explicit store is the only one written
     tags = feedback_tags(store)
-    assert tags.items() >= {
-        "endpoint": "/responses",
-        "auth_header_attached": "true",
-        "auth_header_name": "authorization",
-        "auth_request_id": "req-123",
-        "auth_error_code": "token_expired",
-        "auth_recovery_followup_success": "true",
-        "auth_recovery_followup_status": "200",
-        "auth_env_openai_api_key_present": "true",
-        "auth_env_codex_api_key_present": "false",
-        "auth_env_provider_key_name": "configured",
-        "auth_env_provider_key_present": "true",
-        "auth_env_refresh_token_url_override_present": "true",
-    }.items()
+    assert_has(
+        tags,
+        {
+            "endpoint": "/responses",
+            "auth_header_attached": "true",
+            "auth_header_name": "authorization",
+            "auth_request_id": "req-123",
+            "auth_error_code": "token_expired",
+            "auth_recovery_followup_success": "true",
+            "auth_recovery_followup_status": "200",
+            "auth_env_openai_api_key_present": "true",
+            "auth_env_codex_api_key_present": "false",
+            "auth_env_provider_key_name": "configured",
+            "auth_env_provider_key_present": "true",
+            "auth_env_refresh_token_url_override_present": "true",
+        },
+    )
 
 
 def test_preserves_latest_auth_fields_after_unauthorized(store: FeedbackTagStore) -> None:
@@ -86,16 +95,19 @@ def test_preserves_latest_auth_fields_after_unauthorized(store: FeedbackTagStore
         store=store,
     )
     tags = feedback_tags(store)
-    assert tags.items() >= {
-        "auth_request_id": "req-123",
-        "auth_cf_ray": "ray-123",
-        "auth_error": "missing_authorization_header",
-        "auth_error_code": "token_expired",
-        "auth_recovery_followup_success": "false",
-        "auth_recovery_followup_status": "401",
-        "auth_retry_after_unauthorized": "true",
-        "auth_connection_reused": "",
-    }.items()
+    assert_has(
+        tags,
+        {
+            "auth_request_id": "req-123",
+            "auth_cf_ray": "ray-123",
+            "auth_error": "missing_authorization_header",
+            "auth_error_code": "token_expired",
+            "auth_recovery_followup_success": "false",
+            "auth_recovery_followup_status": "401",
+            "auth_retry_after_unauthorized": "true",
+            "auth_connection_reused": "",
+        },
+    )
 
 
 def test_clears_stale_latest_auth_fields(store: FeedbackTagStore) -> None:
@@ -137,12 +149,15 @@ def test_preserves_401_specific_fields(store: FeedbackTagStore) -> None:
         "auth_401_error": "missing_authorization_header",
         "auth_401_error_code": "token_expired",
     }
-    assert feedback_tags(store).items() >= {
-        **expected_401,
-        "auth_recovery_mode": "managed",
-        "auth_recovery_phase": "refresh_token",
-        "auth_recovery_outcome": "recovery_succeeded",
-    }.items()
+    assert_has(
+        feedback_tags(store),
+        {
+            **expected_401,
+            "auth_recovery_mode": "managed",
+            "auth_recovery_phase": "refresh_token",
+            "auth_recovery_outcome": "recovery_succeeded",
+        },
+    )
     # The retried request succeeds: the latest-request facts change, the 401 evidence stays.
     followup_success, followup_status = recovery_followup(True, None, 200)
     emit_feedback_request_tags(
@@ -158,7 +173,7 @@ def test_preserves_401_specific_fields(store: FeedbackTagStore) -> None:
         store=store,
     )
     tags = feedback_tags(store)
-    assert tags.items() >= expected_401.items()
+    assert_has(tags, expected_401)
     assert tags["auth_request_id"] == "req-200"
     assert tags["auth_error"] == ""
     assert tags["auth_recovery_followup_success"] == "true"
@@ -320,7 +335,7 @@ def test_sentry_events_carry_fitted_feedback_tags(sentry: Any, store: FeedbackTa
 def test_set_sentry_tags_on_current_scope(sentry: Any, store: FeedbackTagStore) -> None:
     import sentry_sdk
 
-    from codex_otel_config.telemetry.sentry import set_sentry_tags, sentry_tag_key
+    from codex_otel_config.telemetry.sentry import sentry_tag_key, set_sentry_tags
 
     emit_feedback_request_tags(full_request(), store=store)
     set_sentry_tags(store=store)

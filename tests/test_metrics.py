@@ -175,7 +175,9 @@ def test_counters_use_delta_temporality(client: MetricsClient) -> None:
 
 def test_otlp_config_imposes_delta_on_a_cumulative_exporter() -> None:
     out = io.StringIO()
-    console = ConsoleMetricExporter(out=out, formatter=lambda data: data.to_json(indent=None) + "\n")
+    console = ConsoleMetricExporter(
+        out=out, formatter=lambda data: data.to_json(indent=None) + "\n"
+    )
     client = MetricsClient(MetricsConfig.otlp("test", "codex-cli", "1.2.3", console))
     assert isinstance(client.reader._exporter, DeltaTemporalityExporter)
     client.counter("codex.turns", 4)

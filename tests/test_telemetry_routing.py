@@ -9,7 +9,7 @@ import io
 import logging
 import re
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import Message
@@ -42,6 +42,12 @@ AUTH_ENV = AuthEnvTelemetry(
     provider_env_key_present=True,
     refresh_token_url_override_present=True,
 )
+
+
+def assert_has(actual: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    """``actual`` holds every key of ``expected`` with that value and type (``True`` ≠ ``1``)."""
+    found = {key: (type(actual.get(key)).__name__, actual.get(key, "<absent>")) for key in expected}
+    assert found == {key: (type(value).__name__, value) for key, value in expected.items()}
 
 
 @dataclass
@@ -107,7 +113,7 @@ def otel() -> Iterator[Otel]:
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
-    logs = InMemoryLogRecordExporter()
+    logs = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     logger_provider = LoggerProvider()
     logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
     metrics = MetricsClient(MetricsConfig.in_memory("test", "codex-cli", "0.0.0"))
@@ -183,22 +189,25 @@ def test_routes_api_request_auth_observability(otel: Otel) -> None:
         "auth.env_refresh_token_url_override_present": True,
     }
     log = only(otel.log_records("codex.api_request"))
-    assert log.items() >= auth_fields.items()
+    assert_has(log, auth_fields)
     assert log["user.email"] == "engineer@example.com"
     assert log["user.account_id"] == "account-id"
     assert log["auth_mode"] == "Chatgpt"
     assert log["event.name"] == "codex.api_request"
 
     event = only(otel.span_events("codex.api_request"))
-    assert event.items() >= {
-        "auth.header_attached": True,
-        "auth.header_name": "authorization",
-        "auth.retry_after_unauthorized": True,
-        "endpoint": "/responses",
-        "auth.env_openai_api_key_present": True,
-        "auth.recovery_phase": "refresh_token",
-        "auth.request_id": "req-401",
-    }.items()
+    assert_has(
+        event,
+        {
+            "auth.header_attached": True,
+            "auth.header_name": "authorization",
+            "auth.retry_after_unauthorized": True,
+            "endpoint": "/responses",
+            "auth.env_openai_api_key_present": True,
+            "auth.recovery_phase": "refresh_token",
+            "auth.request_id": "req-401",
+        },
+    )
     assert_trace_safe(event)
 
     starts_log = only(otel.log_records("codex.conversation_starts"))
@@ -242,16 +251,19 @@ def test_routes_websocket_connect_auth_observability(otel: Otel) -> None:
             auth_error_code="token_expired",
         )
     log = only(otel.log_records("codex.websocket_connect"))
-    assert log.items() >= {
-        "auth.header_attached": True,
-        "auth.header_name": "authorization",
-        "auth.error": "missing_authorization_header",
-        "endpoint": "/responses",
-        "auth.connection_reused": False,
-        "auth.env_provider_key_name": "configured",
-        "success": False,
-        "duration_ms": 17,
-    }.items()
+    assert_has(
+        log,
+        {
+            "auth.header_attached": True,
+            "auth.header_name": "authorization",
+            "auth.error": "missing_authorization_header",
+            "endpoint": "/responses",
+            "auth.connection_reused": False,
+            "auth.env_provider_key_name": "configured",
+            "success": False,
+            "duration_ms": 17,
+        },
+    )
     event = only(otel.span_events("codex.websocket_connect"))
     assert event["auth.recovery_phase"] == "reload"
     assert event["auth.env_refresh_token_url_override_present"] is True
@@ -299,11 +311,11 @@ def test_routes_auth_recovery_log_and_trace_events(otel: Otel) -> None:
         "auth.state_changed": True,
     }
     log = only(otel.log_records("codex.auth_recovery"))
-    assert log.items() >= expected.items()
+    assert_has(log, expected)
     assert "auth.recovery_reason" not in log  # absent optionals are omitted
     (span,) = otel.finished_spans()
     assert len(span.events) == 1
-    assert dict(span.events[0].attributes or {}).items() >= expected.items()
+    assert_has(dict(span.events[0].attributes or {}), expected)
 
 
 def test_event_without_active_span_gets_a_span_of_its_own(otel: Otel) -> None:
@@ -335,12 +347,15 @@ def test_routes_user_prompt_log_and_trace_events(otel: Otel) -> None:
     (span,) = otel.finished_spans()
     assert len(span.events) == 1
     event = dict(span.events[0].attributes or {})
-    assert event.items() >= {
-        "prompt_length": 19,
-        "text_input_count": 1,
-        "image_input_count": 1,
-        "local_image_input_count": 1,
-    }.items()
+    assert_has(
+        event,
+        {
+            "prompt_length": 19,
+            "text_input_count": 1,
+            "image_input_count": 1,
+            "local_image_input_count": 1,
+        },
+    )
     assert_trace_safe(event)
     assert "super secret prompt" not in repr(event)
 
@@ -371,17 +386,20 @@ def test_routes_tool_result_log_and_trace_events(otel: Otel) -> None:
     assert log["mcp_server"] == "internal-mcp"
     assert log["mcp_server_origin"] == "stdio"
     event = only(otel.span_events("codex.tool_result"))
-    assert event.items() >= {
-        "tool_name": "shell",
-        "call_id": "call-1",
-        "arguments_length": 16,
-        "output_length": 25,
-        "output_line_count": 2,
-        "tool_origin": "mcp",
-        "mcp_tool": True,
-        "success": True,
-        "duration_ms": 42,
-    }.items()
+    assert_has(
+        event,
+        {
+            "tool_name": "shell",
+            "call_id": "call-1",
+            "arguments_length": 16,
+            "output_length": 25,
+            "output_line_count": 2,
+            "tool_origin": "mcp",
+            "mcp_tool": True,
+            "success": True,
+            "duration_ms": 42,
+        },
+    )
     for key in ("arguments", "output", "mcp_server", "mcp_server_origin"):
         assert key not in event
     assert "secret" not in repr(event)
@@ -393,12 +411,15 @@ def test_routes_tool_result_log_and_trace_events(otel: Otel) -> None:
 def test_tool_decision_is_log_only(otel: Otel) -> None:
     otel.session().tool_decision("shell", "call-2", "Approved", ToolDecisionSource.USER)
     log = only(otel.log_records("codex.tool_decision"))
-    assert log.items() >= {
-        "tool_name": "shell",
-        "call_id": "call-2",
-        "decision": "approved",
-        "source": "User",
-    }.items()
+    assert_has(
+        log,
+        {
+            "tool_name": "shell",
+            "call_id": "call-2",
+            "decision": "approved",
+            "source": "User",
+        },
+    )
     assert otel.finished_spans() == []
 
 
@@ -418,13 +439,16 @@ def test_sse_events_route_by_outcome(otel: Otel) -> None:
     events = otel.span_events("codex.sse_event")  # success is log only
     assert [e["event.kind"] for e in events] == ["unknown", "response.completed"]
     assert "error.message" not in events[0]
-    assert events[1].items() >= {
-        "input_token_count": 10,
-        "output_token_count": 20,
-        "cached_token_count": 3,
-        "reasoning_token_count": 4,
-        "tool_token_count": 5,
-    }.items()
+    assert_has(
+        events[1],
+        {
+            "input_token_count": 10,
+            "output_token_count": 20,
+            "cached_token_count": 3,
+            "reasoning_token_count": 4,
+            "tool_token_count": 5,
+        },
+    )
     kinds = sorted(
         (p.attributes["kind"], p.attributes["success"])
         for p in otel.metric_points("codex.sse_event")
@@ -442,12 +466,15 @@ def test_websocket_event_records_kind_and_metrics(otel: Otel) -> None:
             "response.failed", 0.08, "response.failed event received"
         )
     event = only(otel.span_events("codex.websocket_event"))
-    assert event.items() >= {
-        "event.kind": "response.failed",
-        "success": False,
-        "error.message": "response.failed event received",
-        "duration_ms": 80,
-    }.items()
+    assert_has(
+        event,
+        {
+            "event.kind": "response.failed",
+            "success": False,
+            "error.message": "response.failed event received",
+            "duration_ms": 80,
+        },
+    )
     (count,) = otel.metric_points("codex.websocket.event")
     assert (count.attributes["kind"], count.attributes["success"]) == ("response.failed", "false")
 
@@ -456,14 +483,17 @@ def test_common_attributes(otel: Otel) -> None:
     otel.session(auth_mode=TelemetryAuthMode.API_KEY).record_websocket_request(0.001)
     log = only(otel.log_records("codex.websocket_request"))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", log["event.timestamp"])
-    assert log.items() >= {
-        "conversation.id": "5b7d8c3e-0000-4000-8000-000000000001",
-        "auth_mode": "ApiKey",
-        "originator": "codex_exec",
-        "terminal.type": "tty",
-        "model": "gpt-5.1",
-        "slug": "gpt-5.1",
-    }.items()
+    assert_has(
+        log,
+        {
+            "conversation.id": "5b7d8c3e-0000-4000-8000-000000000001",
+            "auth_mode": "ApiKey",
+            "originator": "codex_exec",
+            "terminal.type": "tty",
+            "model": "gpt-5.1",
+            "slug": "gpt-5.1",
+        },
+    )
     assert isinstance(log["app.version"], str) and log["app.version"]
     event = only(otel.span_events("codex.websocket_request"))
     assert event["event.timestamp"] == log["event.timestamp"]
@@ -503,7 +533,7 @@ def test_session_metric_tags_with_default_and_call_tags(otel: Otel) -> None:
     exporter = metrics.config.exporter
     assert isinstance(exporter, InMemoryMetricExporter)
     (point,) = exporter.points("codex.turns")
-    assert dict(point.attributes) == {
+    assert dict(point.attributes or {}) == {
         "app.version": session.app_version,
         "auth_mode": "ApiKey",
         "model": "gpt-5.1",
@@ -514,9 +544,7 @@ def test_session_metric_tags_with_default_and_call_tags(otel: Otel) -> None:
     }
 
 
-def test_metric_errors_are_logged_not_raised(
-    otel: Otel, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_metric_errors_are_logged_not_raised(otel: Otel, caplog: pytest.LogCaptureFixture) -> None:
     session = otel.session()
     with caplog.at_level(logging.WARNING, logger="codex_otel_config.telemetry"):
         session.counter("bad name", 1)
@@ -533,7 +561,9 @@ def test_http_error_body_never_reaches_telemetry(otel: Otel) -> None:
     headers = Message()
     headers["x-oai-request-id"] = "req-auth"
     body = io.BytesIO(b'{"error":{"message":"secret token leaked"}}')
-    error = urllib.error.HTTPError("https://chatgpt.com/backend-api/codex/responses", 401, "Unauthorized", headers, body)
+    error = urllib.error.HTTPError(
+        "https://chatgpt.com/backend-api/codex/responses", 401, "Unauthorized", headers, body
+    )
     with otel.root():
         otel.session().record_api_request(
             1,
@@ -558,3 +588,26 @@ def test_auth_mode_spellings() -> None:
     assert session.auth_mode == "Chatgpt"
     with pytest.raises(ValueError):
         SessionTelemetry("c", "m", auth_mode="password")
+
+
+def test_extra_attributes_and_metric_tags_mark_every_event(otel: Otel) -> None:
+    session = SessionTelemetry(
+        "c-1",
+        "gpt-5.1",
+        metrics=otel.metrics,
+        logger_provider=otel.logger_provider,
+        tracer_provider=otel.tracer_provider,
+        extra_attributes={"codex.test_event": True},
+        extra_metric_tags={"codex.test_event": "true"},
+    ).with_model("gpt-5.2")
+    with otel.root():
+        session.record_api_request(1, 200, None, 0.01, endpoint="/responses")
+        session.user_prompt(["hi"])
+    assert only(otel.log_records("codex.api_request"))["codex.test_event"] is True
+    assert only(otel.log_records("codex.user_prompt"))["codex.test_event"] is True
+    assert only(otel.span_events("codex.api_request"))["codex.test_event"] is True
+    assert only(otel.span_events("codex.user_prompt"))["model"] == "gpt-5.2"
+    (point,) = otel.metric_points("codex.api_request")
+    assert point.attributes["codex.test_event"] == "true"
+    assert point.attributes["success"] == "true"
+    assert point.attributes["model"] == "gpt-5.2"

@@ -49,7 +49,9 @@ def tree_text(app: OtelConsoleApp) -> str:
     return "\n".join(lines)
 
 
-def write_settings(path: Path, receiver: Receiver, *, service: str = "tui-test", extra: str = "") -> Path:
+def write_settings(
+    path: Path, receiver: Receiver, *, service: str = "tui-test", extra: str = ""
+) -> Path:
     path.write_text(
         f"""
 [default]
@@ -129,10 +131,11 @@ async def test_test_send_shows_flush_and_shutdown_reports(
         await pilot.press("t")
         await settle(app, pilot)
         assert app.scenario_error is None
-        assert app.flush_report is not None and app.shutdown_report is not None
-        exported = {r.signal: r.exported for r in app.flush_report.signals.values()}
+        result = app.scenario
+        assert result is not None and result.flush is not None and result.shutdown is not None
+        exported = {r.signal: r.exported for r in result.flush.signals.values()}
         assert exported["logs"] > 0 and exported["traces"] > 0, exported
-        assert all(r.status == "ok" for r in app.shutdown_report.signals.values())
+        assert all(r.status == "ok" for r in result.shutdown.signals.values())
         text = results_text(app)
         assert "Force-flush" in text and "Shutdown" in text
         assert "codex.api_request" in text and "auth_401_request_id" in text.replace(".", "_")
@@ -187,9 +190,7 @@ async def test_secrets_are_masked_and_layers_shown(receiver: Receiver, tmp_path:
         tree.focus()
         await pilot.pause()
         line = next(
-            n.line
-            for n in _nodes(tree.root)
-            if n.data == "exporter.otlp-http.headers.x-api-key"
+            n.line for n in _nodes(tree.root) if n.data == "exporter.otlp-http.headers.x-api-key"
         )
         tree.cursor_line = line
         await pilot.pause()
@@ -246,7 +247,15 @@ async def test_help_lists_every_key_and_palette_has_actions(tmp_path: Path) -> N
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
         commands = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Validate", "Test 401", "Flush", "Shutdown", "Reload", "Env", "Copy"} <= commands
+        assert {
+            "Validate endpoints",
+            "Send test auth-401 events",
+            "Force-flush",
+            "Shut down the pipeline",
+            "Reload settings",
+            "Pick the settings environment",
+            "Copy the JSON report",
+        } <= commands
 
 
 async def test_demo_shows_what_the_receiver_got(tmp_path: Path) -> None:
@@ -261,3 +270,74 @@ async def test_demo_shows_what_the_receiver_got(tmp_path: Path) -> None:
         app._refresh_received()
         cells = app.main.query_one(EndpointsTable).get_row("traces")
         assert cells[-1].plain == f"{counts['traces']} span{'s' if counts['traces'] != 1 else ''}"
+
+
+async def test_cells_fill_in_stage_by_stage_without_blocking(
+    receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = receiver_factory(behavior=Behavior(delay=1.5))
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        for _ in range(200):  # bounded: the TCP stage of a loopback port is quick
+            await pilot.pause(0.01)
+            if app.board.rows["logs"].cell("tcp") == "ok":
+                break
+        row = app.board.rows["logs"]
+        assert row.cell("dns") == "ok" and row.cell("tcp") == "ok"
+        assert row.cell("otlp") == "running"  # the receiver is still holding the request
+        await pilot.pause(0.25)  # the UI thread is free: the spinner moves
+        glyph = app.main.query_one(EndpointsTable).get_row("logs")[5].plain
+        assert glyph in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+        await pilot.press("down")  # keys are handled while the check runs
+        assert app.main.query_one(EndpointsTable).selected_signal == "traces"
+        await settle(app, pilot)
+        assert app.board.rows["logs"].cell("otlp") == "ok"
+
+
+def test_cli_command_is_registered_and_needs_a_terminal(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from codex_otel_config.cli.main import main
+
+    runner = CliRunner()
+    help_result = runner.invoke(main, ["tui", "--help"])
+    assert help_result.exit_code == 0
+    assert "--demo" in help_result.output and "--config" in help_result.output
+    bad_set = runner.invoke(main, ["tui", "--set", "nonsense"])
+    assert bad_set.exit_code == 2 and "key=value" in bad_set.output
+    no_tty = runner.invoke(main, ["tui"])
+    assert no_tty.exit_code == 2 and "interactive terminal" in no_tty.output
+
+
+async def test_statsig_key_is_masked_everywhere(tmp_path: Path) -> None:
+    key = "secret-statsig-key-abcdef0123456789"
+    path = tmp_path / "s.toml"
+    path.write_text('[default]\nmetrics_exporter = "statsig"\n', encoding="utf-8")
+    app = OtelConsoleApp(
+        files=[path],
+        environ={"STATSIG_SERVER_SDK_SECRET": key},
+        report_dir=tmp_path / "reports",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        text = tree_text(app)
+        assert "metrics → statsig" in text and "api_key = ****6789" in text
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.last_report_path is not None
+        saved = app.last_report_path.read_text()
+        assert key not in text and key not in saved and key not in app.clipboard
+
+
+async def test_flush_then_quit_shuts_the_pipeline_down(receiver: Receiver, tmp_path: Path) -> None:
+    app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert app.flush_report is not None and app.flush_report.status == "ok"
+        assert "Force-flush (f)" in results_text(app)
+        provider = app.provider
+        assert provider is not None and not provider.is_shut_down
+        await pilot.press("q")
+        await pilot.pause()
+    assert provider.is_shut_down

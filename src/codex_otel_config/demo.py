@@ -33,12 +33,15 @@ _DEMO_SOURCE = Source(layer="override", note="--demo")
 
 
 def demo_overrides(receiver: Receiver) -> dict[str, Any]:
-    """Settings overrides (layer 6) pointing every signal at ``receiver``, as nested tables."""
+    """Settings overrides (layer 6, dotted keys as ``--set`` takes them) pointing every
+    signal at ``receiver``."""
     return {
         "environment": DEMO_ENVIRONMENT,
-        "exporter": {"otlp-http": {"endpoint": receiver.http_url, "protocol": "binary"}},
-        "trace_exporter": {"otlp-grpc": {"endpoint": receiver.grpc_url}},
-        "metrics_exporter": {"otlp-http": {"endpoint": receiver.http_url, "protocol": "json"}},
+        "exporter.otlp-http.endpoint": receiver.http_url,
+        "exporter.otlp-http.protocol": "binary",
+        "trace_exporter.otlp-grpc.endpoint": receiver.grpc_url,
+        "metrics_exporter.otlp-http.endpoint": receiver.http_url,
+        "metrics_exporter.otlp-http.protocol": "json",
     }
 
 

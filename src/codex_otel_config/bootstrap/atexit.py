@@ -11,8 +11,9 @@ Daemon worker threads left behind by a cut-off export do not hold the exit.
 from __future__ import annotations
 
 import atexit as _atexit
+import logging
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["live_providers", "register", "unregister"]
 
@@ -20,7 +21,7 @@ __all__ = ["live_providers", "register", "unregister"]
 class _ExitShutdown(Protocol):
     exit_timeout: float
 
-    def shutdown(self, timeout: float = ...) -> object: ...
+    def shutdown(self, timeout: float = ...) -> Any: ...
 
 
 _lock = threading.Lock()
@@ -53,6 +54,10 @@ def _shutdown_all() -> None:
     # Newest first, like atexit itself; each call is bounded by its own exit_timeout.
     for provider in reversed(live_providers()):
         try:
-            provider.shutdown(timeout=provider.exit_timeout)
+            report = provider.shutdown(timeout=provider.exit_timeout)
+            if not getattr(report, "ok", True):
+                logging.getLogger("codex_otel_config").warning(
+                    "OpenTelemetry shutdown at exit: %s", report.summary()
+                )
         except Exception:  # never turn an exit into a traceback
             continue

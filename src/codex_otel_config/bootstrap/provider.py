@@ -88,11 +88,11 @@ def _judge(
     before: StatsSnapshot,
     after: StatsSnapshot,
     job: _Job,
-    cut: bool,
+    unfinished: bool,
     timeout: float,
 ) -> tuple[Status, ExportFailure | None]:
     """Status and error of one signal from what its exporter recorded during the call."""
-    if cut or not job.done:
+    if unfinished:
         error = (
             after.last_error if after.failed_exports > before.failed_exports else None
         ) or pipeline.recorder.attempts.last_failure()
@@ -193,10 +193,12 @@ class OtelProvider:
                 reports[signal] = _skipped(signal)
                 continue
             pipeline, before, job = jobs[signal]
-            job.wait_until(deadline)
-            if job.done and pipeline.counts_submitted:
+            finished = job.wait_until(deadline) and pipeline.stats.wait_idle(deadline)
+            if finished and pipeline.counts_submitted:
                 pipeline.stats.note_drained(before.submitted)
-            reports[signal] = self._report(pipeline, before, job, cut=False, timeout=timeout)
+            reports[signal] = self._report(
+                pipeline, before, job, unfinished=not finished, timeout=timeout
+            )
         return FlushReport(reports, timeout, (time.monotonic() - start) * 1000.0)
 
     @staticmethod
@@ -234,7 +236,9 @@ class OtelProvider:
                 )
             cut: set[Signal] = set()
             for signal, (pipeline, _, job) in jobs.items():
-                if not job.wait_until(cut_at):
+                # Over only when the exports it raced with (an earlier flush's, the
+                # background worker's) have ended too.
+                if not (job.wait_until(cut_at) and pipeline.stats.wait_idle(cut_at)):
                     pipeline.recorder.cut()
                     cut.add(signal)
             reports: dict[Signal, SignalReport] = {}
@@ -243,10 +247,11 @@ class OtelProvider:
                     reports[signal] = _skipped(signal)
                     continue
                 pipeline, before, job = jobs[signal]
-                job.wait_until(deadline)
+                if job.wait_until(deadline):
+                    pipeline.stats.wait_idle(deadline)
                 pipeline.stats.note_abandoned()
                 reports[signal] = self._report(
-                    pipeline, before, job, cut=signal in cut, timeout=timeout
+                    pipeline, before, job, unfinished=signal in cut, timeout=timeout
                 )
             report = ShutdownReport(reports, timeout, (time.monotonic() - start) * 1000.0)
             self._shutdown_report = report
@@ -255,10 +260,10 @@ class OtelProvider:
 
     @staticmethod
     def _report(
-        pipeline: Pipeline, before: StatsSnapshot, job: _Job, *, cut: bool, timeout: float
+        pipeline: Pipeline, before: StatsSnapshot, job: _Job, *, unfinished: bool, timeout: float
     ) -> SignalReport:
         after = pipeline.stats.snapshot()
-        status, error = _judge(pipeline, before, after, job, cut, timeout)
+        status, error = _judge(pipeline, before, after, job, unfinished, timeout)
         return SignalReport(
             signal=pipeline.signal,
             status=status,

@@ -110,6 +110,16 @@ class _Report:
             "signals": {signal: report.to_dict() for signal, report in self.signals.items()},
         }
 
+    def summary(self) -> str:
+        """One line: ``traces timed_out (timeout), logs ok, metrics skipped``."""
+        parts = []
+        for report in self.signals.values():
+            part = f"{report.signal} {report.status}"
+            if report.error is not None:
+                part += f" ({report.error.code.value}: {report.error.message})"
+            parts.append(part)
+        return ", ".join(parts)
+
     def __str__(self) -> str:
         lines = [f"{self.kind}: {self.status} in {self.elapsed_ms:.0f} ms"]
         lines += [f"  {report}" for report in self.signals.values()]

@@ -14,7 +14,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,28 +51,25 @@ OnFinding = Callable[[Finding], None]
 #: Live probes run at most this many at once (each is a few sockets and one thread).
 MAX_PARALLEL = 32
 #: Top-level tables of a settings file that are not environments.
-_NOT_ENVIRONMENTS = frozenset({f.name for f in fields(OtelSettings)}) | {"default", "global"}
+_NOT_ENVIRONMENTS = frozenset({"default", "global"})
 
 
 def settings_files(
     files: Sequence[str | os.PathLike[str]] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """The settings files the loader reads (DESIGN §1.2 layer 3), with ``.secrets.toml``."""
+    """The settings files the loader reads (DESIGN §1.2 layer 3), each with its
+    ``.secrets.toml``: the loader's own rules, so ``--all-envs`` sees what loading sees."""
+    from codex_otel_config.settings import _sources
+    from codex_otel_config.settings.loader import codex_home_from
+
     environ = os.environ if environ is None else environ
-    if files:
-        chosen = [Path(f) for f in files]
-    elif environ.get("CODEX_OTEL_SETTINGS_FILES"):
-        chosen = [Path(p.strip()) for p in environ["CODEX_OTEL_SETTINGS_FILES"].split(",") if p]
-    else:
-        home = environ.get("CODEX_HOME")
-        codex_home = Path(home).expanduser() if home else Path.home() / ".codex"
-        chosen = [p for p in (Path("codex-otel.toml"), codex_home / "otel.toml") if p.is_file()]
-    found = []
-    for path in chosen:
+    paths, _problems = _sources.settings_files(files, environ, codex_home_from(environ))
+    found: list[Path] = []
+    for path in paths:
         found.append(path)
-        secrets = path.with_name(".secrets.toml")
-        if secrets.is_file() and secrets not in found:
+        secrets = _sources.secrets_beside(path)
+        if secrets is not None and secrets not in found:
             found.append(secrets)
     return found
 
@@ -81,10 +78,13 @@ def discover_environments(
     files: Sequence[str | os.PathLike[str]] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Every environment table in the settings files (not ``default`` nor dynaconf's own).
+    """Every environment table in the settings files: each top-level table that is not a
+    settings key, not ``[default]`` and not one of dynaconf's own (``global``, ``dynaconf_*``).
 
     Unreadable files are skipped here: loading them reports the problem properly.
     """
+    from codex_otel_config.settings import schema
+
     names: list[str] = []
     for path in settings_files(files, environ):
         try:
@@ -95,9 +95,10 @@ def discover_environments(
             lowered = key.lower()
             if (
                 isinstance(value, dict)
+                and schema.canonical(key, schema.TOP_LEVEL_KEYS) is None
                 and lowered not in _NOT_ENVIRONMENTS
                 and not lowered.startswith("dynaconf")
-                and key not in names
+                and lowered not in {n.lower() for n in names}
             ):
                 names.append(key)
     return names

@@ -24,7 +24,9 @@ def _credential_hint(target: Target, verb: str) -> str:
         )
     shown = ", ".join(f"`{n}`" for n in names)
     plural = "headers" if len(names) > 1 else "header"
-    return f"the server {verb} the {shown} {plural}: check the token in {target.where('headers')}"
+    # Each header may come from another layer (a .secrets.toml, OTEL_EXPORTER_OTLP_HEADERS).
+    wheres = [target.where(f"headers.{n}") for n in names[:3]]
+    return f"the server {verb} the {shown} {plural}: check the token in {'; '.join(wheres)}"
 
 
 def _tls_key(target: Target, name: str) -> str:

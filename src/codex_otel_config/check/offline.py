@@ -374,10 +374,31 @@ def endpoint_findings(target: Target) -> list[Finding]:
             "timeout",
         )
     if not findings:
-        findings.append(
-            _finding(target, Code.OK, "endpoint", "ok", f"{target.protocol} to {target.endpoint}")
-        )
+        findings.append(_finding(target, Code.OK, "endpoint", "ok", _describe(target)))
     return findings
+
+
+def _describe(target: Target) -> str:
+    """``http/protobuf, gzip, timeout 10 s, TLS with a CA and a client certificate``."""
+    exporter = target.exporter
+    parts = [target.protocol]
+    if exporter.compression != "none":
+        parts.append(exporter.compression)
+    parts.append(f"timeout {exporter.timeout:g} s")
+    tls = exporter.tls
+    if tls is not None:
+        material = [
+            name
+            for name, present in (
+                ("a CA", tls.ca_certificate is not None),
+                ("a client certificate", tls.client_certificate is not None),
+            )
+            if present
+        ]
+        parts.append("TLS with " + " and ".join(material) if material else "TLS")
+    if target.exporter.headers:
+        parts.append("headers " + ", ".join(sorted(target.exporter.headers)))
+    return ", ".join(parts)
 
 
 def _check_http_path(

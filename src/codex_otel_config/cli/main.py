@@ -21,6 +21,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("codex_otel_config.cli.show:show",
              "Print the resolved settings per signal, secrets masked."),
     "tui": ("codex_otel_config.cli.tui:tui", "Interactive console: check, send test events."),
+    "check": ("codex_otel_config.cli.check:check",
+              "Check settings, certificates and every endpoint (DNS, TCP, TLS, OTLP)."),
+    "send-test-events": ("codex_otel_config.cli.send_test_events:send_test_events",
+                         "Send the test auth-401 events and report flush and shutdown."),
+    "receive": ("codex_otel_config.cli.receive:receive",
+                "Run a local OTLP receiver and print what arrives."),
 }
 
 
@@ -80,7 +86,7 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 2
+        except Exception as exc:  # the one place that turns a bug into exit 2
             from codex_otel_config.cli.options import report_unexpected
 
             report_unexpected(ctx, exc)

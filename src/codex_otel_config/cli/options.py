@@ -64,7 +64,9 @@ def settings_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def load_or_exit(options: SettingsOptions, environ: Mapping[str, str] | None = None) -> OtelSettings:
+def load_or_exit(
+    options: SettingsOptions, environ: Mapping[str, str] | None = None
+) -> OtelSettings:
     """Load the settings; on :class:`SettingsError` print the problems and exit 2."""
     try:
         settings = options.load(environ)

@@ -33,6 +33,9 @@ class AttemptLog:
         self._attempted = False
         self._shutdown_deadline: float | None = None
         self._local = threading.local()
+        #: Set once the exporter is being shut down: calls cancelled from then on were
+        #: waiting for an answer that did not come in time, not refused by the server.
+        self.closing = False
 
     # -- outcomes ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -75,6 +78,11 @@ class AttemptLog:
         return remaining if timeout is None else min(timeout, remaining)
 
     def deadline_failure(self) -> ExportFailure:
+        """Record that a retry was not sent; an earlier attempt's failure of the same export
+        (a timeout, a refused connection) stays the one reported, being the real cause."""
+        earlier = self.last_failure()
+        if earlier is not None:
+            return earlier
         failure = ExportFailure(Code.TIMEOUT, "not sent: flush/shutdown deadline reached")
         self.record(failure)
         return failure

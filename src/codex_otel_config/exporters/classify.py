@@ -122,6 +122,26 @@ def _grpc_name(code_name: object) -> str:
     return text.rsplit(".", 1)[-1].strip().upper()
 
 
+#: What grpc's ``UNAVAILABLE`` details say when the channel never got as far as a call.
+_GRPC_UNAVAILABLE_CAUSES: tuple[tuple[tuple[str, ...], Code], ...] = (
+    (("is not in peer certificate", "hostname mismatch"), Code.TLS_HOSTNAME_MISMATCH),
+    (("certificate_verify_failed", "unable to get local issuer"), Code.TLS_UNTRUSTED),
+    (("handshake failed", "ssl_error_ssl", "tsi_protocol_failure"), Code.TLS_HANDSHAKE_FAILED),
+    (("dns resolution failed", "name or service not known"), Code.DNS_FAILED),
+    (("connection refused",), Code.CONNECTION_REFUSED),
+)
+
+
+def _grpc_unavailable_cause(details: str) -> Code | None:
+    """``UNAVAILABLE`` covers every failure to connect; the details tell which one, so a
+    wrong CA reads ``tls_untrusted`` over gRPC as over HTTP (``grpc_status`` keeps the name)."""
+    text = details.lower()
+    for markers, code in _GRPC_UNAVAILABLE_CAUSES:
+        if any(marker in text for marker in markers):
+            return code
+    return None
+
+
 def classify_grpc(
     code_name: str,
     details: str | None = None,
@@ -132,6 +152,8 @@ def classify_grpc(
     """Classify a gRPC status by name; ``details`` are scrubbed and shortened."""
     name = _grpc_name(code_name)
     code = _GRPC_CODES.get(name, Code.UNEXPECTED_RESPONSE)
+    if code is Code.GRPC_UNAVAILABLE and details:
+        code = _grpc_unavailable_cause(details) or code
     message = f"grpc {name}"
     if details:
         message += f": {safe_text(details, secrets)}"
@@ -238,7 +260,9 @@ def _by_type(exc: BaseException) -> ExportFailure | None:
     if isinstance(exc, ConnectionRefusedError):
         return ExportFailure(Code.CONNECTION_REFUSED, "connection refused")
     if isinstance(exc, TimeoutError) or names & _TIMEOUT_CLASSES:
-        return ExportFailure(Code.TIMEOUT, "timed out")
+        if any("Connect" in name for name in names & _TIMEOUT_CLASSES):
+            return ExportFailure(Code.TIMEOUT, "timed out connecting to the collector")
+        return ExportFailure(Code.TIMEOUT, "timed out waiting for the collector")
     if isinstance(exc, ssl.SSLError):
         reason = getattr(exc, "reason", None)
         detail = reason if isinstance(reason, str) else type(exc).__name__

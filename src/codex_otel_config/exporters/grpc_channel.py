@@ -84,6 +84,15 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
         if code is None or code == grpc.StatusCode.OK:
             self._attempts.record(ExportFailure(Code.OK, "grpc OK"))
             return
+        if code == grpc.StatusCode.CANCELLED and self._attempts.closing:
+            self._attempts.record(
+                ExportFailure(
+                    Code.TIMEOUT,
+                    "no answer before the exporter shut down (call cancelled)",
+                    grpc_status="CANCELLED",
+                )
+            )
+            return
         metadata: dict[str, str] = {}
         for getter in ("initial_metadata", "trailing_metadata"):
             try:

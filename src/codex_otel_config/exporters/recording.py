@@ -55,6 +55,7 @@ class ExportStats:
     def __init__(self, signal: Signal) -> None:
         self.signal: Signal = signal
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._exported = 0
         self._failed = 0
         self._submitted = 0
@@ -78,6 +79,8 @@ class ExportStats:
         with self._lock:
             self._in_flight -= count
             self._exports += 1
+            if self._in_flight <= 0:
+                self._idle.notify_all()
             self._last_ok = ok
             self._last_at = time.monotonic()
             if ok:
@@ -87,6 +90,14 @@ class ExportStats:
                 self._failed_exports += 1
                 if failure is not None:
                     self._last_error = failure
+
+    def wait_idle(self, deadline: float) -> bool:
+        """Wait (until ``deadline``, a ``time.monotonic()`` value) for no export to be in
+        flight; a flush is only over when the exports it raced with have ended too."""
+        with self._idle:
+            return self._idle.wait_for(
+                lambda: self._in_flight <= 0, timeout=max(0.0, deadline - time.monotonic())
+            )
 
     def reject(self, count: int, failure: ExportFailure) -> None:
         """An export refused without being attempted (the exporter was cut)."""
@@ -182,6 +193,7 @@ class Recorder:
 
     def shutdown_inner(self) -> None:
         """Shut the SDK exporter down once (aborts back-off sleeps, closes connections)."""
+        self.attempts.closing = True
         with self._shutdown_lock:
             if self._inner_shut_down:
                 return

@@ -166,8 +166,16 @@ class MetricsClient:
         self, name: str, duration: float | timedelta, tags: TagsInput | None = None
     ) -> None:
         """Record ``duration`` (seconds or a ``timedelta``) in ms in the histogram ``name``."""
-        seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds >= 0:
+        cls = duration.__class__
+        if cls is float or cls is int:  # the common case, without the slower checks below
+            seconds: float = duration  # type: ignore[assignment]
+        elif isinstance(duration, timedelta):
+            seconds = duration.total_seconds()
+        elif isinstance(duration, int | float) and not isinstance(duration, bool):
+            seconds = duration
+        else:
+            seconds = math.nan
+        if not seconds >= 0:
             raise MetricsError(
                 "invalid_value",
                 f"duration [{name}] must be a non-negative number of seconds, got {duration!r}",

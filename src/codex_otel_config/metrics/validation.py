@@ -58,7 +58,7 @@ def tag_pairs(tags: TagsInput | None) -> tuple[tuple[str, str], ...]:
     """Tags given as a mapping or as ``(key, value)`` pairs, as a tuple of pairs."""
     if not tags:
         return ()
-    if isinstance(tags, Mapping):
+    if tags.__class__ is dict or isinstance(tags, Mapping):  # plain dicts skip the ABC check
         return tuple(tags.items())
     return tuple(tags)
 

@@ -62,6 +62,7 @@ class Builder:
     def build(self, *, codex_home: Path, warnings: list[str]) -> OtelSettings:
         m = self.merged
         exporters = {key: self.exporter(key, m.get(key)) for key in schema.EXPORTER_KEYS}
+        self._drop_inherited_duplicates()
         processors = ProcessorSettings(**dict(m.get("processors", {})))
         return OtelSettings(
             environment=str(m["environment"]),
@@ -79,6 +80,16 @@ class Builder:
             provenance=self.provenance,
             warnings=tuple(dict.fromkeys([*warnings, *self.warnings])),
         )
+
+    def _drop_inherited_duplicates(self) -> None:
+        """An inherited trace exporter repeats the logs exporter's problems: say them once."""
+        seen = {p.key for p in self.problems if p.key.startswith("exporter.")}
+        self.problems = [
+            p for p in self.problems
+            if not (p.key.startswith("trace_exporter.")
+                    and "exporter." + p.key.removeprefix("trace_exporter.") in seen
+                    and self.source_of(p.key).layer == "derived")
+        ]
 
     def exporter(self, key: str, value: Any) -> Exporter:
         if not value:

@@ -8,7 +8,6 @@ dotted key and the layer, and no message ever contains a secret value.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,7 +55,9 @@ def type_name(value: object) -> str:
         return "a table"
     if isinstance(value, list | tuple):
         return "an array"
-    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+    import datetime
+
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return "a date-time"
     return type(value).__name__
 

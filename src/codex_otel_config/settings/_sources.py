@@ -236,9 +236,7 @@ def codex_env_fragment(
     environ: Mapping[str, str], problems: list[Problem]
 ) -> Fragment | None:
     """``CODEX_OTEL_*`` variables: ``__`` nests, ``_`` may stand for ``-``."""
-    tree: dict[str, Any] = {}
-    sources: dict[str, Source] = {}
-    origins: dict[str, str] = {}
+    tree = _Tree(layer="env CODEX_OTEL_*", problems=problems)
     names = sorted(
         k for k in environ
         if k.startswith(schema.CODEX_PREFIX) and k not in schema.CONTROL_VARIABLES
@@ -249,44 +247,83 @@ def codex_env_fragment(
             continue
         segments = name[len(schema.CODEX_PREFIX):].split("__")
         path = _canonical_path(segments, env_style=True)
-        source = Source(layer="codex-env", variable=name)
         if isinstance(path, str):
             problems.append(Problem(key=".".join(s.lower() for s in segments),
                                     layer=f"env {name}", message=path + _suggest_variable(name)))
             continue
-        _insert(tree, path, raw, origins, name, source, sources, problems)
-    if not tree:
+        tree.insert(path, raw, name, Source(layer="codex-env", variable=name))
+    if not tree.data:
         return None
     ctx = Context(layer="env CODEX_OTEL_*", base_dir=Path.cwd(), environ=environ,
                   raw_strings=True, interpolate=False)
-    data = normalize(tree, ctx)
+    data = normalize(tree.data, ctx)
     for p in ctx.problems:
-        variable = _variable_of(p.key, origins)
+        variable = _variable_of(p.key, tree.origins)
         problems.append(Problem(key=p.key, layer=f"env {variable}" if variable else p.layer,
                                 message=p.message))
-    return Fragment(data, Source(layer="codex-env"), sources)
+    return Fragment(data, Source(layer="codex-env"), tree.sources)
 
 
 def overrides_fragment(
     overrides: Mapping[str, Any], environ: Mapping[str, str], problems: list[Problem]
 ) -> Fragment | None:
     """Explicit overrides: dotted keys to values (strings are parsed like ``--set``)."""
-    tree: dict[str, Any] = {}
-    sources: dict[str, Source] = {}
-    origins: dict[str, str] = {}
     source = Source(layer="override")
+    tree = _Tree(layer="override", problems=problems)
     for dotted, value in overrides.items():
         path = _canonical_path(str(dotted).split("."), env_style=False)
         if isinstance(path, str):
             problems.append(Problem(key=str(dotted), layer="override", message=path))
             continue
-        _insert(tree, path, value, origins, str(dotted), source, sources, problems)
-    if not tree:
+        tree.insert(path, value, str(dotted), source)
+    if not tree.data:
         return None
     ctx = Context(layer="override", base_dir=Path.cwd(), environ=environ, raw_strings=True)
-    data = normalize(tree, ctx)
+    data = normalize(tree.data, ctx)
     problems += ctx.problems
-    return Fragment(data, source, sources)
+    return Fragment(data, source, tree.sources)
+
+
+@dataclass
+class _Tree:
+    """Nested data built from dotted paths, remembering which variable or key set each part."""
+
+    layer: str
+    problems: list[Problem]
+    data: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    mixed: set[str] = field(default_factory=set)
+
+    def insert(self, path: list[str], value: Any, origin: str, source: Source) -> None:
+        if path[0] in self.mixed:
+            return  # already reported
+        node = self.data
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                self._mixed(path[0], origin)
+                return
+            node = child
+        if isinstance(node.get(path[-1]), dict) and not isinstance(value, Mapping):
+            self._mixed(path[0], origin)
+            return
+        node[path[-1]] = value
+        dotted = ".".join(path)
+        self.origins[dotted] = origin
+        self.sources[dotted] = source
+
+    def _mixed(self, key: str, origin: str) -> None:
+        """A string and a table for the same key in one layer: report it, use neither."""
+        self.data.pop(key, None)
+        self.mixed.add(key)
+        others = sorted({o for d, o in self.origins.items() if d == key or d.startswith(key + ".")})
+        both = ", ".join([*others, origin])
+        self.problems.append(Problem(
+            key=key, layer=self.layer,
+            message=f"is given both as a string and as a table in the same layer ({both}); an "
+            'exporter is either a string ("none", "statsig") or a table naming its kind',
+        ))
 
 
 def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
@@ -349,50 +386,6 @@ def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
                 rest[0], schema.PROCESSOR_KEYS)
         return [top, name]
     return f"{top} has no sub-keys"
-
-
-def _insert(
-    tree: dict[str, Any],
-    path: list[str],
-    value: Any,
-    origins: dict[str, str],
-    origin: str,
-    source: Source,
-    sources: dict[str, Source],
-    problems: list[Problem],
-) -> None:
-    node = tree
-    for depth, part in enumerate(path[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        elif not isinstance(child, dict):
-            _mixed(path[: depth + 1], origins, origin, problems, source)
-            return
-        node = child
-    leaf = path[-1]
-    dotted = ".".join(path)
-    if isinstance(node.get(leaf), dict) and not isinstance(value, Mapping):
-        _mixed(path, origins, origin, problems, source)
-        return
-    node[leaf] = value
-    origins[dotted] = origin
-    sources[dotted] = source
-
-
-def _mixed(
-    path: list[str], origins: Mapping[str, str], origin: str, problems: list[Problem],
-    source: Source,
-) -> None:
-    key = path[0]
-    others = sorted({o for d, o in origins.items() if d == key or d.startswith(key + ".")})
-    both = ", ".join([*others, origin])
-    layer = "env CODEX_OTEL_*" if source.layer == "codex-env" else source.describe()
-    problems.append(Problem(
-        key=key, layer=layer,
-        message=f"is given both as a string and as a table in the same layer ({both}); an "
-        'exporter is either a string ("none", "statsig") or a table naming its kind',
-    ))
 
 
 def _suggest_variable(name: str) -> str:

@@ -24,18 +24,18 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
-from codex_otel_config.settings import schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     NoExporter,
     OtelSettings,
     Source,
 )
-from codex_otel_config.settings.otel_env import read_otel_env
 
 if TYPE_CHECKING:
     from codex_otel_config.settings._sources import Fragment
+    from codex_otel_config.settings.otel_env import OtelEnv
 
 __all__ = ["codex_home_from", "load_settings", "parse_set_options", "selected_env"]
 
@@ -60,19 +60,34 @@ def load_settings(
     environ = os.environ if environ is None else environ
     codex_home = codex_home_from(environ)
     env_name, env_origin = selected_env(env, environ)
-    problems: list[Problem] = []
-    from codex_otel_config.settings._sources import settings_files
-
-    paths, file_problems = settings_files(files, environ, codex_home)
-    problems += file_problems
-    otel = read_otel_env(environ)
-    nothing_configured = not (
-        paths or problems or overrides or not otel.empty or otel.problems
-        or _has_codex_variables(environ) or (codex_home / "config.toml").is_file()
-    )
-    if nothing_configured:
+    if not overrides and _nothing_configured(files, environ, codex_home):
         return _default_settings(codex_home, env_name, env_origin, environ)
+    from codex_otel_config.settings._sources import settings_files
+    from codex_otel_config.settings.otel_env import read_otel_env
+
+    paths, problems = settings_files(files, environ, codex_home)
+    otel = read_otel_env(environ)
     return _Loader(codex_home, env_name, env_origin, environ).run(paths, problems, otel, overrides)
+
+
+def _nothing_configured(
+    files: Sequence[str | PathLike[str]] | None, environ: Mapping[str, str], codex_home: Path
+) -> bool:
+    """The fast path: only stats and a scan of ``environ``, no imports, no parsing."""
+    if files:
+        return False
+    if files is None:
+        if (environ.get("CODEX_OTEL_SETTINGS_FILES") or "").strip():
+            return False
+        if (codex_home / "otel.toml").is_file() or Path("codex-otel.toml").is_file():
+            return False
+    for name in environ:
+        if name.startswith("OTEL_") or (
+            name.startswith("CODEX_OTEL_") and name not in _CONTROL_VARIABLES
+            and environ[name].strip()
+        ):
+            return False
+    return not (codex_home / "config.toml").is_file()
 
 
 def codex_home_from(environ: Mapping[str, str]) -> Path:
@@ -110,14 +125,6 @@ def parse_set_options(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _has_codex_variables(environ: Mapping[str, str]) -> bool:
-    return any(
-        name.startswith(schema.CODEX_PREFIX) and name not in schema.CONTROL_VARIABLES
-        and environ[name].strip()
-        for name in environ
-    )
-
-
 def _codex_home_source(environ: Mapping[str, str]) -> Source:
     if (environ.get("CODEX_HOME") or "").strip():
         return Source(layer="derived", variable="CODEX_HOME")
@@ -146,8 +153,21 @@ def _env_source(origin: str | None) -> Source:
     return Source(layer="derived", variable=origin, note=note)
 
 
+#: Kept literal (not derived from ``schema``) so the fast path imports nothing;
+#: tests/test_settings_schema.py checks it against the schema.
+_CONTROL_VARIABLES = frozenset({"CODEX_OTEL_ENV", "CODEX_OTEL_SETTINGS_FILES", "CODEX_OTEL_STRICT"})
+_DEFAULT_KEYS = (
+    "environment", "service_name", "service_version", "codex_home", "log_user_prompt",
+    "exporter", "metrics_exporter", "runtime_metrics", "resource_attributes", "sdk_disabled",
+    "processors.bsp_schedule_delay_ms", "processors.bsp_max_queue_size",
+    "processors.bsp_max_export_batch_size", "processors.bsp_export_timeout_ms",
+    "processors.blrp_schedule_delay_ms", "processors.blrp_max_queue_size",
+    "processors.blrp_max_export_batch_size", "processors.blrp_export_timeout_ms",
+    "processors.metric_export_interval_ms",
+)
+_EXPORTER_KEYS = ("exporter", "trace_exporter", "metrics_exporter")
 _DEFAULT_PROVENANCE: dict[str, Source] = {
-    **{p.key: DEFAULT_SOURCE for p in schema.SETTINGS if p.key != "trace_exporter"},
+    **dict.fromkeys(_DEFAULT_KEYS, DEFAULT_SOURCE),
     "trace_exporter": Source(layer="derived", note="inherited from exporter: built-in default"),
 }
 
@@ -158,7 +178,7 @@ def _defaults_tree() -> dict[str, Any]:
     import tomllib
 
     data = tomllib.loads(_DEFAULTS_FILE.read_text(encoding="utf-8"))
-    data["service_version"] = schema.SETTINGS_BY_KEY["service_version"].default
+    data["service_version"] = __version__
     return data
 
 
@@ -210,7 +230,7 @@ class _Store:
 
     def apply(self, fragment: Fragment) -> None:
         for top, value in fragment.data.items():
-            if top in schema.EXPORTER_KEYS:
+            if top in _EXPORTER_KEYS:
                 self._apply_exporter(top, value, fragment)
             elif isinstance(value, dict):
                 self._set(top, value, merge=True, source=fragment.source_for(top))
@@ -302,7 +322,7 @@ class _Loader:
         self,
         paths: list[Path],
         problems: list[Problem],
-        otel: Any,
+        otel: OtelEnv,
         overrides: Mapping[str, Any] | None,
     ) -> OtelSettings:
         from codex_otel_config.settings import _sources
@@ -370,6 +390,8 @@ class _Loader:
                                           _env_source(self.env_origin)))
 
         store.provenance["codex_home"] = _codex_home_source(environ)
+        from codex_otel_config.settings import schema
+
         for param in schema.SETTINGS:
             if store.source_of(param.key) is DEFAULT_SOURCE:
                 store.provenance.setdefault(param.key, DEFAULT_SOURCE)

@@ -42,6 +42,7 @@ from codex_otel_config.telemetry.names import (
     TelemetryAuthMode,
     ToolDecisionSource,
 )
+from codex_otel_config.telemetry.sentry import install_sentry_integration, set_sentry_tags
 from codex_otel_config.telemetry.session import SessionTelemetry
 from codex_otel_config.telemetry.trace_context import (
     W3cTraceContext,
@@ -86,8 +87,10 @@ __all__ = [
     "global_metrics",
     "http_error_message",
     "install_global",
+    "install_sentry_integration",
     "recovery_followup",
     "set_parent_from_w3c_trace_context",
+    "set_sentry_tags",
     "span_w3c_trace_context",
     "telemetry_error_message",
     "traceparent_context_from_env",

@@ -84,6 +84,39 @@ def _compact(fields: dict[str, Any]) -> Attributes:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _add_auth_evidence(
+    fields: Attributes,
+    status: int | None,
+    message: str | None,
+    auth_header_name: str | None,
+    recovery_mode: str | None,
+    recovery_phase: str | None,
+    request_id: str | None,
+    cf_ray: str | None,
+    auth_error: str | None,
+    auth_error_code: str | None,
+) -> None:
+    # Direct inserts: this runs for every request, and is cheaper than filtering a dict.
+    if status is not None:
+        fields[n.HTTP_STATUS] = status
+    if message is not None:
+        fields[n.ERROR_MESSAGE] = message
+    if auth_header_name is not None:
+        fields[n.AUTH_HEADER_NAME] = auth_header_name
+    if recovery_mode is not None:
+        fields[n.AUTH_RECOVERY_MODE] = recovery_mode
+    if recovery_phase is not None:
+        fields[n.AUTH_RECOVERY_PHASE] = recovery_phase
+    if request_id is not None:
+        fields[n.AUTH_REQUEST_ID] = request_id
+    if cf_ray is not None:
+        fields[n.AUTH_CF_RAY] = cf_ray
+    if auth_error is not None:
+        fields[n.AUTH_ERROR] = auth_error
+    if auth_error_code is not None:
+        fields[n.AUTH_ERROR_CODE] = auth_error_code
+
+
 def _is_2xx(status: int | None) -> bool:
     return status is not None and 200 <= status <= 299
 
@@ -95,6 +128,10 @@ class SessionTelemetry:
     to the global OpenTelemetry ones; ``metrics`` defaults to the global metrics client
     (:func:`codex_otel_config.metrics.install_global`), looked up at each metric call.
     The ``with_*`` methods return a new session sharing the sinks.
+
+    ``extra_attributes`` are added to every event in both sinks (so they must be
+    trace-safe) and ``extra_metric_tags`` to every session metric — e.g. a marker such
+    as ``codex.test_event=true`` for synthetic traffic.
     """
 
     def __init__(
@@ -117,6 +154,8 @@ class SessionTelemetry:
         app_version: str | None = None,
         logger_provider: LoggerProvider | None = None,
         tracer_provider: TracerProvider | None = None,
+        extra_attributes: Mapping[str, str | bool | int | float] | None = None,
+        extra_metric_tags: Mapping[str, str] | None = None,
     ) -> None:
         self.conversation_id = str(conversation_id)
         self.model = model
@@ -132,6 +171,8 @@ class SessionTelemetry:
         self.service_name = service_name
         self.app_version = app_version or __version__
         self.metrics_metadata_tags = metrics_metadata_tags
+        self.extra_attributes = dict(extra_attributes or {})
+        self.extra_metric_tags = dict(extra_metric_tags or {})
         self._metrics = metrics
         self._router = EventRouter(logger_provider, tracer_provider)
         self._prepare()
@@ -150,11 +191,12 @@ class SessionTelemetry:
                 n.SLUG: self.slug,
             }
         )
+        trace_common.update(self.extra_attributes)
         self._trace_common: Attributes = trace_common
-        self._log_common: Attributes = {
-            **trace_common,
-            **_compact({n.USER_ACCOUNT_ID: self.account_id, n.USER_EMAIL: self.account_email}),
-        }
+        self._user_attributes: Attributes = _compact(
+            {n.USER_ACCOUNT_ID: self.account_id, n.USER_EMAIL: self.account_email}
+        )
+        self._log_common: Attributes = {**trace_common, **self._user_attributes}
         self._auth_env_attributes: Attributes = dict(self.auth_env.attributes())
         tags: list[tuple[str, str]] = []
         if self.metrics_metadata_tags:
@@ -166,6 +208,7 @@ class SessionTelemetry:
                 tags.append((mn.SERVICE_NAME_TAG, sanitize_metric_tag_value(self.service_name)))
             tags.append((mn.MODEL_TAG, sanitize_metric_tag_value(self.model)))
             tags.append((mn.APP_VERSION_TAG, sanitize_metric_tag_value(self.app_version)))
+        tags.extend(self.extra_metric_tags.items())
         self._session_tags: Tags = tuple(tags)
 
     def _derive(self, **changes: Any) -> SessionTelemetry:
@@ -216,6 +259,21 @@ class SessionTelemetry:
                 None if log is None else {**head, **log, **self._log_common},
                 None if trace is None else {**head, **trace, **self._trace_common},
             )
+        except Exception as error:  # telemetry must never break the session
+            _log.warning("telemetry event %s could not be emitted: %s", name, error)
+
+    def _emit_same(self, name: str, fields: Attributes) -> None:
+        """Both sinks, same fields: the trace set plus the user fields for the log."""
+        now = time.time_ns()
+        trace = {
+            n.EVENT_NAME: name,
+            n.EVENT_TIMESTAMP: rfc3339_millis(now),
+            **fields,
+            **self._trace_common,
+        }
+        user = self._user_attributes
+        try:
+            self._router.emit(name, now, {**trace, **user} if user else trace, trace)
         except Exception as error:  # telemetry must never break the session
             _log.warning("telemetry event %s could not be emitted: %s", name, error)
 
@@ -359,27 +417,28 @@ class SessionTelemetry:
             cf_ray = cf_ray or debug_context.cf_ray
             auth_error = auth_error or debug_context.auth_error
             auth_error_code = auth_error_code or debug_context.auth_error_code
-        message = error if error is None or error.__class__ is str else _error_text(error)
-        fields = _compact(
-            {
-                n.DURATION_MS: _millis(duration),
-                n.HTTP_STATUS: status,
-                n.ERROR_MESSAGE: message,
-                n.ATTEMPT: attempt,
-                n.AUTH_HEADER_ATTACHED: auth_header_attached,
-                n.AUTH_HEADER_NAME: auth_header_name,
-                n.AUTH_RETRY_AFTER_UNAUTHORIZED: retry_after_unauthorized,
-                n.AUTH_RECOVERY_MODE: recovery_mode,
-                n.AUTH_RECOVERY_PHASE: recovery_phase,
-                n.ENDPOINT: endpoint,
-                n.AUTH_REQUEST_ID: request_id,
-                n.AUTH_CF_RAY: cf_ray,
-                n.AUTH_ERROR: auth_error,
-                n.AUTH_ERROR_CODE: auth_error_code,
-            }
+        message = _error_text(error)
+        fields: Attributes = {
+            n.DURATION_MS: _millis(duration),
+            n.ATTEMPT: attempt,
+            n.AUTH_HEADER_ATTACHED: auth_header_attached,
+            n.AUTH_RETRY_AFTER_UNAUTHORIZED: retry_after_unauthorized,
+            n.ENDPOINT: endpoint,
+        }
+        _add_auth_evidence(
+            fields,
+            status,
+            message,
+            auth_header_name,
+            recovery_mode,
+            recovery_phase,
+            request_id,
+            cf_ray,
+            auth_error,
+            auth_error_code,
         )
         fields.update(self._auth_env_attributes)
-        self._emit(n.API_REQUEST, fields, fields)
+        self._emit_same(n.API_REQUEST, fields)
         success = _is_2xx(status) and message is None
         self._count_and_time(
             mn.API_CALL_COUNT_METRIC,
@@ -420,27 +479,28 @@ class SessionTelemetry:
             auth_error_code = auth_error_code or debug_context.auth_error_code
         message = _error_text(error)
         success = message is None and (status is None or _is_2xx(status))
-        fields = _compact(
-            {
-                n.DURATION_MS: _millis(duration),
-                n.HTTP_STATUS: status,
-                n.SUCCESS: success,
-                n.ERROR_MESSAGE: message,
-                n.AUTH_HEADER_ATTACHED: auth_header_attached,
-                n.AUTH_HEADER_NAME: auth_header_name,
-                n.AUTH_RETRY_AFTER_UNAUTHORIZED: retry_after_unauthorized,
-                n.AUTH_RECOVERY_MODE: recovery_mode,
-                n.AUTH_RECOVERY_PHASE: recovery_phase,
-                n.ENDPOINT: endpoint,
-                n.AUTH_CONNECTION_REUSED: connection_reused,
-                n.AUTH_REQUEST_ID: request_id,
-                n.AUTH_CF_RAY: cf_ray,
-                n.AUTH_ERROR: auth_error,
-                n.AUTH_ERROR_CODE: auth_error_code,
-            }
+        fields: Attributes = {
+            n.DURATION_MS: _millis(duration),
+            n.SUCCESS: success,
+            n.AUTH_HEADER_ATTACHED: auth_header_attached,
+            n.AUTH_RETRY_AFTER_UNAUTHORIZED: retry_after_unauthorized,
+            n.ENDPOINT: endpoint,
+            n.AUTH_CONNECTION_REUSED: connection_reused,
+        }
+        _add_auth_evidence(
+            fields,
+            status,
+            message,
+            auth_header_name,
+            recovery_mode,
+            recovery_phase,
+            request_id,
+            cf_ray,
+            auth_error,
+            auth_error_code,
         )
         fields.update(self._auth_env_attributes)
-        self._emit(n.WEBSOCKET_CONNECT, fields, fields)
+        self._emit_same(n.WEBSOCKET_CONNECT, fields)
 
     websocket_connect = record_websocket_connect
 
@@ -458,7 +518,7 @@ class SessionTelemetry:
             }
         )
         fields.update(self._auth_env_attributes)
-        self._emit(n.WEBSOCKET_REQUEST, fields, fields)
+        self._emit_same(n.WEBSOCKET_REQUEST, fields)
         self._count_and_time(
             mn.WEBSOCKET_REQUEST_COUNT_METRIC,
             mn.WEBSOCKET_REQUEST_DURATION_METRIC,
@@ -485,7 +545,7 @@ class SessionTelemetry:
                 n.ERROR_MESSAGE: message,
             }
         )
-        self._emit(n.WEBSOCKET_EVENT, fields, fields)
+        self._emit_same(n.WEBSOCKET_EVENT, fields)
         self._count_and_time(
             mn.WEBSOCKET_EVENT_COUNT_METRIC,
             mn.WEBSOCKET_EVENT_DURATION_METRIC,
@@ -521,7 +581,7 @@ class SessionTelemetry:
                 n.AUTH_STATE_CHANGED: auth_state_changed,
             }
         )
-        self._emit(n.AUTH_RECOVERY, fields, fields)
+        self._emit_same(n.AUTH_RECOVERY, fields)
 
     auth_recovery = record_auth_recovery
 
@@ -571,7 +631,7 @@ class SessionTelemetry:
                 "tool_token_count": tool_token_count,
             }
         )
-        self._emit(n.SSE_EVENT, fields, fields)
+        self._emit_same(n.SSE_EVENT, fields)
         self._count_and_time(
             mn.SSE_EVENT_COUNT_METRIC,
             mn.SSE_EVENT_DURATION_METRIC,

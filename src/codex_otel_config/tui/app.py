@@ -28,7 +28,13 @@ from textual.widgets import DataTable, Tree
 from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.settings.model import OtelSettings
 from codex_otel_config.tui import backend, render
-from codex_otel_config.tui.messages import CheckDone, CheckProgress, ProviderReport, ScenarioDone
+from codex_otel_config.tui.messages import (
+    CheckDone,
+    CheckProgress,
+    ProviderReport,
+    ScenarioDone,
+    ScenarioStep,
+)
 from codex_otel_config.tui.render import Masking
 from codex_otel_config.tui.screens import EnvironmentPicker, HelpScreen, MainScreen
 from codex_otel_config.tui.state import EndpointBoard
@@ -57,6 +63,17 @@ ACTION_BINDINGS: tuple[Binding, ...] = (
     Binding("question_mark", "help", "Help", key_display="?", tooltip="Show the keys"),
     Binding("q", "quit", "Quit", tooltip="Quit (shutting down a live pipeline first)"),
 )
+
+#: Command-palette names of the actions (the footer keeps the short labels).
+PALETTE_TITLES: dict[str, str] = {
+    "validate": "Validate endpoints",
+    "send_test": "Send test auth-401 events",
+    "flush": "Force-flush",
+    "shutdown": "Shut down the pipeline",
+    "reload": "Reload settings",
+    "pick_environment": "Pick the settings environment",
+    "copy_report": "Copy the JSON report",
+}
 
 SPINNER_INTERVAL = 0.1
 RECEIVED_INTERVAL = 0.5
@@ -107,6 +124,8 @@ class OtelConsoleApp(App[None]):
         self.provider: Any | None = None
         self.demo_session: backend.DemoSession | None = None
         self.busy: set[str] = set()
+        self.scenario_steps: list[str] = []
+        self._recent: list[str] = []
         self.last_report_path: Path | None = None
         self._check_run = 0
         self._spinner: Timer | None = None
@@ -136,16 +155,16 @@ class OtelConsoleApp(App[None]):
             self.demo_session.stop()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The actions in the command palette, named like their footer keys."""
+        """The actions in the command palette, each saying its key."""
         for binding in ACTION_BINDINGS:
-            if binding.action in ("quit", "help"):
+            if binding.action not in PALETTE_TITLES:
                 continue
             yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip} [{binding.key_display or binding.key}]",
+                PALETTE_TITLES[binding.action],
+                f"{binding.tooltip} (key {binding.key_display or binding.key})",
                 _action_callback(self, binding.action),
             )
-        yield SystemCommand("Help", "Show every key [?]", self.action_help)
+        yield SystemCommand("Help: keys", "Every key of this app (key ?)", self.action_help)
         yield from super().get_system_commands(screen)
 
     # --- settings -------------------------------------------------------------------------
@@ -176,6 +195,8 @@ class OtelConsoleApp(App[None]):
         self.board = EndpointBoard.from_settings(self.settings)
         self.check_report = None
         self.check_error = None
+        if self._spinner is not None:
+            self._spinner.pause()
         self._show_settings()
 
     def _show_settings(self) -> None:
@@ -231,37 +252,52 @@ class OtelConsoleApp(App[None]):
         text.append(self.masking.text(source.describe()))
         label.update(text)
 
-    def _show_results(self) -> None:
+    def _show_results(self, *, scroll_home: bool = False) -> None:
         pane = self.main.query_one(ResultsPane)
         masking = self.masking
         if self.settings_error is not None:
             pane.show(render.problems(self.settings_error.problems, masking))
             return
-        parts: list[RenderableType | None] = []
+        sections: dict[str, list[RenderableType]] = {"test": [], "pipeline": [], "check": []}
+        test = sections["test"]
         if "scenario" in self.busy:
-            parts.append(Text("Sending the test auth-401 events…", style="bold cyan"))
+            steps = Text("Sending the test auth-401 events…", style="bold cyan")
+            for step in self.scenario_steps:
+                steps.append(f"\n  {step}", style="cyan")
+            test.append(steps)
         if self.scenario_error:
-            parts.append(
+            test.append(
                 Text(f"✗ test send failed: {masking.text(self.scenario_error)}", style="bold red")
             )
         if self.scenario is not None:
-            parts.extend(backend.scenario_parts(self.scenario, masking))
+            test.extend(backend.scenario_parts(self.scenario, masking))
+            for title, report in (
+                ("Force-flush", backend.scenario_flush(self.scenario)),
+                ("Shutdown", backend.scenario_shutdown(self.scenario)),
+            ):
+                if report is not None:
+                    test.append(render.report_table(title, report, masking))
+        pipeline = sections["pipeline"]
         if self.flush_report is not None:
-            parts.append(render.report_table("Force-flush", self.flush_report, masking))
+            pipeline.append(render.report_table("Force-flush (f)", self.flush_report, masking))
         if self.shutdown_report is not None:
-            parts.append(render.report_table("Shutdown", self.shutdown_report, masking))
+            pipeline.append(render.report_table("Shutdown (s)", self.shutdown_report, masking))
         if self.provider_error:
-            parts.append(Text(f"✗ {masking.text(self.provider_error)}", style="bold red"))
+            pipeline.append(Text(f"✗ {masking.text(self.provider_error)}", style="bold red"))
+        check = sections["check"]
         if self.check_error:
-            parts.append(
+            check.append(
                 Text(f"✗ check failed: {masking.text(self.check_error)}", style="bold red")
             )
         general = render.general_findings(self.board.general, masking)
-        if general is not None:
-            parts.append(Text("Settings findings", style="bold"))
-            parts.append(general)
+        if general is not None and self.check_report is None:
+            check.append(Text("Settings findings", style="bold"))
+            check.append(general)
         if self.check_report is not None:
-            parts.append(backend.check_summary(self.check_report))
+            check.append(backend.check_summary(self.check_report, masking))
+        # The latest action's section first: what the user just asked for is on top.
+        order = [*self._recent, *(name for name in sections if name not in self._recent)]
+        parts: list[RenderableType | None] = [p for name in order for p in sections[name]]
         if not any(p is not None for p in parts):
             parts.append(
                 Text.assemble(
@@ -275,6 +311,14 @@ class OtelConsoleApp(App[None]):
                 )
             )
         pane.show(*_spaced(parts))
+        if scroll_home:
+            pane.scroll_home(animate=False)
+
+    def _touch(self, section: str) -> None:
+        """Move ``section`` to the top of the results pane."""
+        if section in self._recent:
+            self._recent.remove(section)
+        self._recent.insert(0, section)
 
     def _refresh_received(self) -> None:
         if self.demo_session is None:
@@ -326,7 +370,8 @@ class OtelConsoleApp(App[None]):
         if self._spinner is not None:
             self._spinner.resume()
         self._show_detail()
-        self._show_results()
+        self._touch("check")
+        self._show_results(scroll_home=True)
         self._check_worker(self._check_run, settings)
 
     @work(thread=True, group="check", exit_on_error=False)
@@ -366,7 +411,7 @@ class OtelConsoleApp(App[None]):
         for row in self.board.rows.values():
             table.update_row(row)
         self._show_detail()
-        self._show_results()
+        self._show_results(scroll_home=True)
         if message.report is not None:
             status = backend.report_status(message.report)
             severity = {"ok": "information", "warn": "warning"}.get(status, "error")
@@ -381,28 +426,36 @@ class OtelConsoleApp(App[None]):
             self.notify("No signal is exported (every exporter is none).", severity="warning")
             return
         self.busy.add("scenario")
+        self.scenario_steps.clear()
         self.scenario, self.scenario_error = None, None
-        self.flush_report, self.shutdown_report, self.provider_error = None, None, None
-        self._show_results()
+        self._touch("test")
+        self._show_results(scroll_home=True)
         self._scenario_worker(settings)
 
     @work(thread=True, group="scenario", exit_on_error=False)
     def _scenario_worker(self, settings: OtelSettings) -> None:
         try:
-            result = backend.send_test_events(settings, timeout=self.timeout)
+            result = backend.send_test_events(
+                settings,
+                timeout=self.timeout,
+                on_step=lambda text: self.post_message(ScenarioStep(text)),
+            )
         except Exception as exc:
             self.post_message(ScenarioDone(None, f"{type(exc).__name__}: {exc}"))
         else:
             self.post_message(ScenarioDone(result))
 
+    def on_scenario_step(self, message: ScenarioStep) -> None:
+        if "scenario" in self.busy:
+            self.scenario_steps.append(message.text)
+            self._show_results()
+
     def on_scenario_done(self, message: ScenarioDone) -> None:
         self.busy.discard("scenario")
+        self.scenario_steps.clear()
         self.scenario, self.scenario_error = message.result, message.error
-        if message.result is not None:
-            self.flush_report = backend.scenario_flush(message.result)
-            self.shutdown_report = backend.scenario_shutdown(message.result)
         self._refresh_received()
-        self._show_results()
+        self._show_results(scroll_home=True)
         if message.error:
             self.notify("The test send failed; see Results.", severity="error")
         else:
@@ -452,8 +505,9 @@ class OtelConsoleApp(App[None]):
             self.flush_report = message.report
         elif message.kind == "shutdown" and message.report is not None:
             self.shutdown_report = message.report
+        self._touch("pipeline")
         self._refresh_received()
-        self._show_results()
+        self._show_results(scroll_home=True)
         word = "Force-flush" if message.kind == "flush" else "Shutdown"
         self.notify(
             f"{word}: {message.error}" if message.error else f"{word} done; see Results.",

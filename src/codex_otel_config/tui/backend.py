@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from codex_otel_config._version import __version__
@@ -72,16 +73,40 @@ def report_status(report: Any) -> str:
     return str(getattr(report, "status", "ok"))
 
 
-def check_summary(report: Any) -> RenderableType:
-    """One line: how many findings passed, warned, failed."""
+def check_summary(report: Any, masking: Masking) -> RenderableType:
+    """The verdict, then every warning and failure with its request id and hint."""
     findings = list(getattr(report, "findings", ()))
     counts = {s: sum(1 for f in findings if f.status == s) for s in ("ok", "warn", "fail")}
     status = report_status(report)
-    return Text.assemble(
+    head = Text.assemble(
         ("Check: ", "bold"),
         (status, render.STATUS_STYLE.get(status, "")),
-        f" — {counts['ok']} ok, {counts['warn']} warning(s), {counts['fail']} failure(s)",
+        f" — {counts['ok']} ok, {counts['warn']} warning{'s' * (counts['warn'] != 1)}, "
+        f"{counts['fail']} failure{'s' * (counts['fail'] != 1)}",
     )
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for finding in findings:
+        if finding.status == "ok":
+            continue
+        mark = Text(
+            "✗" if finding.status == "fail" else "!", style=render.STATUS_STYLE[finding.status]
+        )
+        code = str(getattr(finding.code, "value", finding.code))
+        text = Text.assemble(
+            (code, render.STATUS_STYLE[finding.status]), " ", masking.text(finding.message)
+        )
+        if finding.request_id:
+            text.append(f" · request id {finding.request_id}", style="bold")
+        if finding.hint:
+            text.append("\nhint: ", style="bold")
+            text.append(masking.text(finding.hint))
+        table.add_row(mark, finding.signal or "settings", text)
+    if not table.row_count:
+        return head
+    return Group(head, table)
 
 
 # --- pipeline -------------------------------------------------------------------------------
@@ -94,12 +119,24 @@ def build(settings: OtelSettings) -> Any:
     return build_provider(settings, set_global=False)
 
 
-def send_test_events(settings: OtelSettings, *, timeout: float) -> Any:
-    """The ``send-test-events`` scenario: build, emit, force-flush, shut down."""
+def send_test_events(
+    settings: OtelSettings, *, timeout: float, on_step: Callable[[str], object] | None = None
+) -> Any:
+    """The ``send-test-events`` scenario: build, emit, force-flush, shut down.
+
+    Raises ``ValueError`` when no signal is exported (there would be nothing to send).
+    """
     from codex_otel_config.scenario import run_test_scenario
 
     provider = build(settings)
-    return run_test_scenario(provider, timeout=timeout)
+    if provider is None:
+        raise ValueError("no signal is exported (every exporter is none)")
+
+    def step(text: str) -> None:
+        if on_step is not None:
+            on_step(text)
+
+    return run_test_scenario(provider, timeout=timeout, on_step=step)
 
 
 def scenario_flush(result: Any) -> Any:
@@ -111,15 +148,35 @@ def scenario_shutdown(result: Any) -> Any:
 
 
 def scenario_parts(result: Any, masking: Masking) -> list[RenderableType]:
-    """The emitted events with their 401 evidence and the trace id to look for."""
-    parts: list[RenderableType] = [Text("Test auth-401 events", style="bold")]
+    """The emitted events with their 401 evidence, the trace id to look for in a backend,
+    and the feedback tags a bug report would carry."""
+    head = Text("Test send: ", style="bold")
+    ok = bool(getattr(result, "ok", True))
+    head.append("ok" if ok else "failed", style="bold green" if ok else "bold red")
+    exported = result.exported() if callable(getattr(result, "exported", None)) else {}
+    if exported:
+        head.append(" — exported ")
+        head.append(", ".join(f"{signal} {count}" for signal, count in exported.items()))
     trace_id = getattr(result, "trace_id", None)
     if trace_id:
-        parts.append(Text.assemble(("trace id ", "dim"), (str(trace_id), "bold")))
-    parts.append(render.events_table(list(getattr(result, "events", ())), masking))
+        head.append("\ntrace id ", style="dim")
+        head.append(str(trace_id), style="bold")
+    parts: list[RenderableType] = [
+        head,
+        Text("Events emitted", style="bold"),
+        render.events_table(list(getattr(result, "events", ())), masking),
+    ]
     tags = getattr(result, "feedback_tags", None)
-    if isinstance(tags, Mapping) and tags:
-        parts.append(render.tags_table("Feedback tags", tags, masking))
+    if isinstance(tags, Mapping):
+        evidence = {
+            k: v
+            for k, v in tags.items()
+            if k.startswith(("auth_401_", "auth_recovery_", "auth_request_id")) and v
+        }
+        if evidence:
+            parts.append(
+                render.tags_table("Feedback tags (auth_401_* / auth_recovery_*)", evidence, masking)
+            )
     return parts
 
 
@@ -238,8 +295,10 @@ def build_report(app: OtelConsoleApp) -> dict[str, Any]:
     report["test_send"] = _to_dict(app.scenario)
     if app.scenario_error:
         report["test_send_error"] = app.scenario_error
-    report["flush"] = _to_dict(app.flush_report)
-    report["shutdown"] = _to_dict(app.shutdown_report)
+    report["pipeline"] = {
+        "flush": _to_dict(app.flush_report),
+        "shutdown": _to_dict(app.shutdown_report),
+    }
     if app.demo_session is not None:
         report["received"] = app.demo_session.received_counts()
     return report

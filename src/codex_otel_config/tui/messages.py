@@ -30,6 +30,14 @@ class CheckDone(Message):
         self.error = error
 
 
+class ScenarioStep(Message):
+    """The test scenario moved on (an event emitted, flushing, shutting down)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ScenarioDone(Message):
     """The test auth-401 scenario ran (events emitted, flushed and shut down), or failed."""
 

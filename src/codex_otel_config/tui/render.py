@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -82,8 +83,10 @@ def shorten(value: str, width: int) -> str:
 
 def code_text(row: EndpointRow) -> Text:
     verdict = row.verdict
-    if verdict is None:
-        return Text("none" if not row.exported else "", style="dim")
+    if not row.exported:
+        return Text("off", style="dim")
+    if verdict is None or (row.running and verdict.status == "ok"):
+        return Text("…" if row.running else "", style="dim")
     return Text(verdict.code, style=STATUS_STYLE.get(verdict.status, ""))
 
 
@@ -105,20 +108,23 @@ def row_detail(row: EndpointRow | None, masking: Masking, running: bool) -> Rend
         )
         return Group(*lines)
     line = Text.assemble(
-        (verdict.code, STATUS_STYLE.get(verdict.status, "")),
-        (f" [{verdict.stage}] ", "dim"),
-        masking.text(verdict.message),
+        (verdict.code, STATUS_STYLE.get(verdict.status, "")), (f" [{verdict.stage}] ", "dim")
     )
     request_id = verdict.request_id or row.request_id
-    if request_id:
-        line.append("  request id ", style="dim")
+    if request_id:  # the evidence to quote to the backend's operator: first, never elided
+        line.append("request id ", style="dim")
         line.append(request_id, style="bold")
+        line.append(" · ", style="dim")
+    line.append(masking.text(verdict.message))
     if verdict.cf_ray:
-        line.append("  cf-ray ", style="dim")
+        line.append(" · cf-ray ", style="dim")
         line.append(verdict.cf_ray)
     lines.append(line)
     if verdict.hint:
         lines.append(Text.assemble(("hint: ", "bold"), masking.text(verdict.hint)))
+    for text in lines:
+        if isinstance(text, Text):
+            text.no_wrap, text.overflow = True, "ellipsis"
     return Group(*lines)
 
 
@@ -212,26 +218,32 @@ def report_table(title: str, report: Any, masking: Masking) -> RenderableType:
     table.add_column("ms", justify="right", no_wrap=True)
     table.add_column("exported", justify="right", no_wrap=True)
     table.add_column("failed", justify="right", no_wrap=True)
-    table.add_column("error")
     entries = signal_reports(report)
+    dropped = any(_get(e, "dropped", 0) for e in entries)
+    if dropped:
+        table.add_column("dropped", justify="right", no_wrap=True)
+    table.add_column("error", overflow="fold")
     if not entries:
-        table.add_row(Text("(no signal is exported)", style="dim"), "", "", "", "", "")
+        table.add_row(Text("(no signal)", style="dim"), *[""] * (len(table.columns) - 1))
     for entry in entries:
         status = str(_get(entry, "status", ""))
         status = str(getattr(_get(entry, "status", ""), "value", status))
         elapsed = _get(entry, "elapsed_ms")
-        table.add_row(
+        cells: list[RenderableType] = [
             str(_get(entry, "signal", "")),
             Text(status, style=REPORT_STATUS_STYLE.get(status, "")),
             masking.ms(elapsed),
             str(_get(entry, "exported", "")),
             str(_get(entry, "failed", "")),
-            _error_text(_get(entry, "error"), masking),
-        )
+        ]
+        if dropped:
+            cells.append(str(_get(entry, "dropped", "")))
+        cells.append(_error_text(_get(entry, "error"), masking))
+        table.add_row(*cells)
     return table
 
 
-_EVIDENCE_PREFIXES = ("auth_", "auth.", "http.response.status_code", "endpoint")
+_EVIDENCE_PREFIXES = ("auth_", "auth.", "http.response.status_code", "attempt")
 
 
 def evidence_items(attributes: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -245,33 +257,42 @@ def evidence_items(attributes: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         if value in ("", None):
             continue
-        items.append((key, str(value)))
+        items.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
     return items
 
 
 def events_table(events: Sequence[Any], masking: Masking) -> RenderableType:
-    """The events the test scenario emitted, each with its 401 evidence."""
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True)
-    table.add_column()
+    """The events the test scenario emitted: the name, then its 401 evidence, wrapped but
+    never elided (request ids are what a user searches for)."""
+    lines: list[RenderableType] = []
     for event in events:
         name = str(_get(event, "name", "") or _get(event, "event_name", "") or event)
         attributes = _get(event, "attributes", None) or {}
         evidence = evidence_items(attributes) if isinstance(attributes, Mapping) else []
-        text = Text()
-        for index, (key, value) in enumerate(evidence):
-            if index:
+        status = (
+            attributes.get("http.response.status_code") if isinstance(attributes, Mapping) else None
+        )
+        head = Text(name, style="bold cyan")
+        if status is not None:
+            head.append(f"  {status}", style="bold red" if str(status) == "401" else "bold green")
+        lines.append(head)
+        text = Text(overflow="fold")
+        for key, value in evidence:
+            if key == "http.response.status_code":
+                continue
+            if text:
                 text.append("  ")
             text.append(f"{key}=", style="dim")
             text.append(masking.text(value))
-        table.add_row(Text(name, style="bold cyan"), text)
-    return table
+        if text:
+            lines.append(Padding(text, (0, 0, 0, 2)))
+    return Group(*lines)
 
 
 def tags_table(title: str, tags: Mapping[str, Any], masking: Masking) -> RenderableType:
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="dim")
-    table.add_column()
+    table.add_column(overflow="fold")
     for key, value in tags.items():
         if value in ("", None):
             continue

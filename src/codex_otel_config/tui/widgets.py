@@ -236,7 +236,7 @@ class EndpointsTable(DataTable[RenderableType]):
             text = row.received or ""
             if not wide:
                 text = text.split(" ", 1)[0]
-            cells.append(Text(text, style="cyan", justify="right"))
+            cells.append(Text(text, style="cyan"))
         return cells
 
     def show_rows(self, rows: Mapping[str, EndpointRow]) -> None:

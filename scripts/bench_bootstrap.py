@@ -1,0 +1,173 @@
+"""Cold-process cost of ``bootstrap_from_env()`` (not a test; prints a markdown table).
+
+Two comparisons, each measured in fresh interpreters, interleaved run by run so machine
+load affects both sides alike, ratio of medians:
+
+1. OTLP/HTTP protobuf on all three signals (configured by ``OTEL_*`` variables) through
+   ``bootstrap_from_env()`` vs. the same three providers written by hand with the raw SDK.
+   Target: <= 1.15x. (Informational second row: the same through ``build_provider()`` with
+   an ``OtelSettings`` built in code, i.e. without the settings loader and dynaconf.)
+2. Nothing configured: ``bootstrap_from_env()`` vs. a bare ``import codex_otel_config``.
+   Target: <= 1.05x.
+
+Usage: ``python scripts/bench_bootstrap.py [--runs 15]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+
+BOOTSTRAP_HTTP = """
+from codex_otel_config import bootstrap_from_env
+provider = bootstrap_from_env()
+assert provider is not None and len(provider.signals) == 3
+"""
+
+HAND_WRITTEN_HTTP = """
+import socket
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+base = "http://127.0.0.1:9"
+resource = Resource.create({
+    "service.name": "codex-cli", "service.version": "0", "env": "dev",
+    "host.name": socket.gethostname(),
+})
+tracer_provider = TracerProvider(resource=resource)
+tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=base + "/v1/traces")))
+trace.set_tracer_provider(tracer_provider)
+logger_provider = LoggerProvider(resource=resource)
+logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(endpoint=base + "/v1/logs")))
+_logs.set_logger_provider(logger_provider)
+reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=base + "/v1/metrics"))
+meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+metrics.set_meter_provider(meter_provider)
+"""
+
+BUILD_PROVIDER_HTTP = """
+from codex_otel_config.bootstrap import build_provider
+from codex_otel_config.settings.model import OtelSettings, OtlpHttp
+exporter = OtlpHttp(endpoint="http://127.0.0.1:9")
+provider = build_provider(
+    OtelSettings(exporter=exporter, trace_exporter=exporter, metrics_exporter=exporter)
+)
+assert provider is not None and len(provider.signals) == 3
+"""
+
+BOOTSTRAP_NOTHING = """
+import codex_otel_config
+assert codex_otel_config.bootstrap_from_env() is None
+"""
+
+BARE_IMPORT = """
+import codex_otel_config
+"""
+
+HTTP_ENV = {
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
+    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+    "OTEL_TRACES_EXPORTER": "otlp",
+    "OTEL_LOGS_EXPORTER": "otlp",
+    "OTEL_METRICS_EXPORTER": "otlp",
+}
+
+
+def _clean_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OTEL_", "CODEX_", "STATSIG_", "PYTHON"))
+    }
+    env["CODEX_HOME"] = home
+    env.update(extra or {})
+    return env
+
+
+def _time_once(code: str, env: Mapping[str, str], cwd: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=dict(env), cwd=cwd, check=True)
+    return time.perf_counter() - started
+
+
+def _compare(
+    name: str,
+    ours: tuple[str, Mapping[str, str]],
+    baseline: tuple[str, Mapping[str, str]],
+    runs: int,
+    cwd: str,
+) -> tuple[str, float, float, float]:
+    for code, env in (ours, baseline):  # warm the file-system cache, not the interpreter
+        _time_once(code, env, cwd)
+    ours_times: list[float] = []
+    base_times: list[float] = []
+    for _ in range(runs):
+        ours_times.append(_time_once(*ours, cwd))
+        base_times.append(_time_once(*baseline, cwd))
+    ours_median = statistics.median(ours_times)
+    base_median = statistics.median(base_times)
+    return name, ours_median, base_median, ours_median / base_median
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs per side (>= 10)")
+    args = parser.parse_args()
+    runs = max(10, args.runs)
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cwd:
+        http_env = _clean_env(home, HTTP_ENV)
+        plain_env = _clean_env(home)
+        rows = [
+            _compare(
+                "OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written SDK",
+                (BOOTSTRAP_HTTP, http_env),
+                (HAND_WRITTEN_HTTP, plain_env),
+                runs,
+                cwd,
+            ),
+            _compare(
+                "OTLP/HTTP, 3 signals: `build_provider(OtelSettings(...))` (no loader) "
+                "vs hand-written SDK",
+                (BUILD_PROVIDER_HTTP, plain_env),
+                (HAND_WRITTEN_HTTP, plain_env),
+                runs,
+                cwd,
+            ),
+            _compare(
+                "nothing configured: `bootstrap_from_env()` vs `import codex_otel_config`",
+                (BOOTSTRAP_NOTHING, plain_env),
+                (BARE_IMPORT, plain_env),
+                runs,
+                cwd,
+            ),
+        ]
+    targets = (1.15, 1.15, 1.05)
+    print(f"Cold process, median of {runs} runs each (Python {sys.version.split()[0]}):\n")
+    print("| comparison | ours (ms) | baseline (ms) | ratio | target |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for (name, ours, base, ratio), target in zip(rows, targets, strict=True):
+        verdict = "ok" if ratio <= target else "over"
+        print(
+            f"| {name} | {ours * 1000:.0f} | {base * 1000:.0f} | {ratio:.3f}x "
+            f"| <= {target}x ({verdict}) |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""``codex-otel-config receive``: the package's OTLP receiver in the foreground.
+
+Point an application at it and see what it really sends: one line per span, log record and
+metric point as it arrives (``--json``: one JSON object per line on stdout), until SIGINT or
+SIGTERM. Where it listens, and the totals at the end, go to stderr so stdout stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+import click
+
+EXIT_BUSY = 1
+
+
+@click.command("receive")
+@click.option(
+    "--http",
+    "http_port",
+    type=click.IntRange(0, 65535),
+    default=4318,
+    show_default=True,
+    metavar="PORT",
+    help="OTLP/HTTP port (protobuf and JSON); 0 picks a free one.",
+)
+@click.option(
+    "--grpc",
+    "grpc_port",
+    type=click.IntRange(0, 65535),
+    default=4317,
+    show_default=True,
+    metavar="PORT",
+    help="OTLP/gRPC port; 0 picks a free one.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback by default; 0.0.0.0 exposes it to the network).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per item and line.")
+def receive(http_port: int, grpc_port: int, host: str, as_json: bool) -> None:
+    """Run a local OTLP receiver and print each span, log record and metric point it gets."""
+    from codex_otel_config.receiver import Receiver, format_item, item_to_json
+
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def on_item(item: Any) -> None:
+        line = json.dumps(item_to_json(item), default=str) if as_json else format_item(item)
+        with lock:
+            try:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+            except (BrokenPipeError, ValueError):
+                stop.set()  # the reader went away: stop quietly
+
+    receiver = Receiver(host=host, http_port=http_port, grpc_port=grpc_port, on_item=on_item)
+    try:
+        receiver.start()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        click.echo(
+            f"error: cannot listen on {host} (HTTP {http_port}, gRPC {grpc_port}): {reason}; "
+            "choose other ports with --http PORT --grpc PORT (0 picks a free one)",
+            err=True,
+        )
+        raise SystemExit(EXIT_BUSY) from None
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {
+        number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        click.echo(
+            f"listening: OTLP/HTTP {receiver.http_url} (/v1/traces, /v1/logs, /v1/metrics), "
+            f"OTLP/gRPC {receiver.grpc_url} — Ctrl-C to stop",
+            err=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        receiver.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        click.echo(
+            f"received {len(receiver.spans)} spans, {len(receiver.log_records)} log records, "
+            f"{len(receiver.metric_points)} metric points in {len(receiver.requests)} requests",
+            err=True,
+        )

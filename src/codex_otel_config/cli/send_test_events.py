@@ -1,0 +1,167 @@
+"""``codex-otel-config send-test-events``: the test auth-401 scenario through the real pipeline.
+
+Presentation only: the scenario is :func:`codex_otel_config.scenario.run_test_scenario`.
+Exit 0 when every exported signal flushed and shut down cleanly, 1 when one failed (or
+nothing is exported), 2 when the settings cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from codex_otel_config.cli.check import make_console, print_delivery, timeout_option
+from codex_otel_config.cli.options import SettingsOptions, load_or_exit, settings_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from codex_otel_config.scenario import ScenarioResult
+
+_STATUS_STYLE = {"ok": "green", "skipped": "dim", "failed": "bold red", "timed_out": "bold red"}
+
+
+@click.command("send-test-events")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@timeout_option(5.0)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Send to a local OTLP receiver started for the run, and count what it received.",
+)
+@settings_options
+def send_test_events(
+    as_json: bool, timeout: float, demo: bool, settings_options: SettingsOptions
+) -> None:
+    """Emit one test auth-401 scenario, then force-flush and shut down.
+
+    The scenario is a 401 `codex.api_request` with its auth evidence and auth_401_* feedback
+    tags, the `codex.auth_recovery`, the retried request answered 200, and a counter. Every
+    event carries codex.test_event=true and every request id starts with `test-`. The flush
+    and shutdown reports say, per signal, what the exporters really delivered.
+    """
+    if demo:
+        from codex_otel_config.cli.check import send_and_count
+        from codex_otel_config.demo import demo as start_demo
+
+        with start_demo() as session:
+            settings = session.settings(timeout=timeout)
+            delivery = send_and_count(session, settings, timeout)
+        _emit(as_json, delivery["scenario"], delivery)
+        raise SystemExit(0 if delivery["ok"] else 1)
+
+    settings = load_or_exit(settings_options)
+    from codex_otel_config.bootstrap import build_provider
+    from codex_otel_config.errors import CodexOtelError
+    from codex_otel_config.scenario import run_test_scenario
+
+    try:
+        provider = build_provider(settings, set_global=False)
+    except CodexOtelError as exc:
+        _fail(as_json, f"the pipeline could not be built: {exc}", settings)
+        return
+    if provider is None:
+        _fail(
+            as_json,
+            "no signal is exported (every exporter is `none`, or OTEL_SDK_DISABLED is set): "
+            "nothing to send",
+            settings,
+        )
+        return
+    result = run_test_scenario(provider, timeout=timeout)
+    _emit(as_json, result.to_dict(), None, result)
+    raise SystemExit(0 if result.ok else 1)
+
+
+def _fail(as_json: bool, message: str, settings: Any) -> None:
+    from codex_otel_config.cli.options import secret_values
+    from codex_otel_config.settings.redact import scrub
+
+    message = scrub(message, list(secret_values(settings)))
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": message}, indent=2))
+    else:
+        click.echo(f"error: {message}", err=True)
+    raise SystemExit(1)
+
+
+def _emit(
+    as_json: bool,
+    document: dict[str, Any],
+    delivery: dict[str, Any] | None,
+    result: ScenarioResult | None = None,
+) -> None:
+    if as_json:
+        from codex_otel_config._version import __version__
+
+        out = {"tool": "codex-otel-config", "version": __version__, **document}
+        if delivery is not None:
+            out["demo"] = {k: v for k, v in delivery.items() if k != "scenario"}
+        click.echo(json.dumps(out, indent=2, default=str))
+        return
+    console = make_console()
+    _print_scenario(console, document)
+    if delivery is not None:
+        print_delivery(console, delivery)
+
+
+def _print_scenario(console: Console, document: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text("Test auth-401 scenario", style="bold"))
+    if document.get("trace_id"):
+        console.print(Text.assemble("  trace id ", (str(document["trace_id"]), "bold")))
+    for event in document["events"]:
+        attributes = event["attributes"]
+        shown = "  ".join(
+            f"{k}={_short(v)}" for k, v in attributes.items() if v is not None and k != "attempt"
+        )
+        console.print(Text.assemble("  ", (event["name"], "bold cyan"), "  ", (shown, "dim")))
+    console.print(Text(f"  metrics: {', '.join(document['metrics'])}", style="dim"))
+    tags = {k: v for k, v in document["feedback_tags"].items() if k.startswith("auth_401_")}
+    if tags:
+        console.print(
+            Text("  feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items()), style="dim")
+        )
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("signal", "flush", "shutdown", "exported", "failed", "dropped", "error"):
+        table.add_column(column, no_wrap=column != "error", overflow="fold")
+    flush = (document.get("flush") or {}).get("signals", {})
+    shutdown = (document.get("shutdown") or {}).get("signals", {})
+    for signal in ("logs", "traces", "metrics"):
+        one, last = flush.get(signal), shutdown.get(signal)
+        if one is None and last is None:
+            table.add_row(signal, Text("not exported", style="dim"), "", "", "", "", "")
+            continue
+        final = last or one
+        error = final.get("error") or (one or {}).get("error")
+        table.add_row(
+            signal,
+            _status(one),
+            _status(last),
+            str(final["exported"]),
+            str(final["failed"]),
+            str(final["dropped"]),
+            Text(f"{error['code']}: {error['message']}" if error else "", style="red"),
+        )
+    console.print(table)
+    verdict = "✓ every signal delivered" if document["ok"] else "✗ a signal failed"
+    console.print(Text(verdict, style="bold green" if document["ok"] else "bold red"))
+
+
+def _status(report: dict[str, Any] | None) -> Any:
+    from rich.text import Text
+
+    if report is None:
+        return Text("-", style="dim")
+    status = str(report["status"])
+    return Text(f"{status} {report['elapsed_ms']:.0f} ms", style=_STATUS_STYLE.get(status, ""))
+
+
+def _short(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,71 @@
+"""``codex-otel-config tui [--demo] [--timeout SECONDS]``: the Textual console (DESIGN §4.5).
+
+Settings that do not load are shown inside the app (and can be fixed and reloaded there), so
+only a malformed ``--set`` or a missing terminal stops the command before it starts. Textual is
+imported here, when the command runs, never by the other commands.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from codex_otel_config.cli.options import (
+    EXIT_SETTINGS,
+    SettingsOptions,
+    print_settings_error,
+    settings_options,
+)
+from codex_otel_config.errors import SettingsError
+
+
+@click.command("tui")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Start the local receiver on free loopback ports, point every signal at it and "
+    "show what it receives.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Bound for each check stage and for force-flush / shutdown.",
+)
+@settings_options
+def tui(demo: bool, timeout: float, settings_options: SettingsOptions) -> None:
+    """Interactive console: resolved settings with their layers, a live endpoint check,
+    the test auth-401 events and per-signal flush and shutdown reports.
+
+    Keys: v validate, t send test events, f force-flush, s shut down, r reload settings,
+    e pick the environment, c copy the JSON report, ? help, q quit.
+    """
+    from codex_otel_config.settings.loader import parse_set_options
+
+    try:
+        overrides = parse_set_options(settings_options.set)
+    except SettingsError as exc:
+        print_settings_error(exc)
+        raise SystemExit(EXIT_SETTINGS) from None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo(
+            "error: tui needs an interactive terminal; use `check` or `send-test-events` "
+            "in scripts.",
+            err=True,
+        )
+        raise SystemExit(EXIT_SETTINGS)
+
+    from codex_otel_config.tui.app import OtelConsoleApp
+
+    app = OtelConsoleApp(
+        files=list(settings_options.config) or None,
+        env=settings_options.env,
+        environ=None,  # the process environment, read again on every reload
+        overrides=overrides,
+        demo=demo,
+        timeout=timeout,
+    )
+    app.run()

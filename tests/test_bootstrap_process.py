@@ -174,6 +174,7 @@ def test_http_settings_import_neither_grpc_nor_json(tmp_path: Path) -> None:
     assert not {m for m in modules if m == "grpc" or m.startswith("grpc.")}
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.json")}
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.proto.grpc")}
+    assert "requests" not in modules  # our urllib3 transport replaces the SDK's requests one
 
 
 # -- bootstrap_from_env in process (the loader reads the environ mapping we pass) ------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -31,6 +32,13 @@ from codex_otel_config.settings.model import (
 
 CANARY = "canary-7f3a9c1e5b2d4e6f"
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
 
 
 def _http(endpoint: str, **kwargs: object) -> OtelSettings:
@@ -73,6 +81,22 @@ def test_endpoint_sanity(settings: OtelSettings, status: str, needle: str) -> No
     assert found[0].code is Code.INVALID_SETTING
     assert found[0].hint and "`" in found[0].hint  # names the setting
     assert report.exit_code == (1 if status == "fail" else 0)
+
+
+def test_a_proxy_in_the_environment_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    report = run_check(_http("https://collector.example.com:4318"), offline=True)
+    (warning,) = [f for f in report.findings if f.status == "warn"]
+    assert "HTTPS_PROXY" in warning.message and "NO_PROXY" in (warning.hint or "")
+    monkeypatch.setenv("NO_PROXY", "collector.example.com")
+    assert run_check(_http("https://collector.example.com:4318"), offline=True).warnings == ()
+
+
+def test_nothing_exported_is_a_warning_not_a_pass() -> None:
+    report = run_check(OtelSettings(), offline=True)
+    assert report.exit_code == 0
+    (warning,) = report.warnings
+    assert "no signal is exported" in warning.message and "--demo" in (warning.hint or "")
 
 
 def test_a_clean_endpoint_is_ok_and_offline_touches_no_network() -> None:

@@ -260,3 +260,14 @@ def test_unexpected_error_is_one_line_and_exit_2() -> None:
     result = CliRunner().invoke(_group(), ["boom"])
     assert result.exit_code == 2
     assert result.output.strip() == "error: RuntimeError: something broke"
+
+
+def test_repeated_config_later_file_wins(tmp_path: Path) -> None:
+    a = write(tmp_path / "a" / "a.toml", '[default]\nservice_name = "a"\nenvironment = "from-a"\n')
+    b = write(tmp_path / "b" / "b.toml", '[default]\nservice_name = "b"\n')
+    result = run("show", "--json", "--explain", "--config", str(a), "--config", str(b))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["settings"]["service_name"] == "b"
+    assert doc["settings"]["environment"] == "from-a"
+    assert doc["sources"]["service_name"] == f"{b} [default]"

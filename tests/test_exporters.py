@@ -158,12 +158,18 @@ def test_environment_headers_are_not_applied_on_top(
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-from-env=leak,x-team=env")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces-env=leak")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "0.000001")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "false")
     exporter = build_exporter(
         "traces", _settings_exporter(protocol, receiver, "traces", headers={"x-team": "settings"})
     )
     assert _export("traces", exporter)
     headers = receiver.requests[-1].headers
     assert headers.get("x-team") == "settings"
+    assert headers.get("content-encoding") in (None, "identity")
+    assert "grpc-encoding" not in headers or headers["grpc-encoding"] == "identity"
     assert "x-from-env" not in headers and "x-traces-env" not in headers
     without = build_exporter("traces", _settings_exporter(protocol, receiver, "traces"))
     assert _export("traces", without)
@@ -208,6 +214,27 @@ def test_mutual_tls(receiver_factory: Any, tls_bundle: TlsBundle, protocol: str)
         Code.GRPC_UNAVAILABLE,
         Code.UNEXPECTED_RESPONSE,
     )
+
+
+@pytest.mark.parametrize("protocol", ["binary", "grpc"])
+def test_host_name_is_verified_against_the_certificate(
+    receiver_factory: Any, cert_authority: Any, tmp_path: Path, protocol: str
+) -> None:
+    from codex_otel_config.receiver import ServerTls
+
+    cert, key = cert_authority.issue_server_certificate("collector.example").write(
+        tmp_path, "server"
+    )
+    receiver = receiver_factory(tls=ServerTls(cert, key))
+    ca = cert_authority.write(tmp_path / "ca.pem")
+    exporter = build_exporter(
+        "traces",
+        _settings_exporter(protocol, receiver, "traces", tls=Tls(ca_certificate=ca), timeout=2),
+    )
+    assert not _export("traces", exporter)
+    error = exporter.stats.snapshot().last_error
+    assert error is not None and error.code is Code.TLS_HOSTNAME_MISMATCH, error
+    assert receiver.spans == []
 
 
 @pytest.mark.parametrize("protocol", ["binary", "json"])

@@ -15,7 +15,15 @@ from queue import Empty, Queue
 import pytest
 
 from codex_otel_config.receiver import Receiver
-from fixtures.check_cli import CLI, HEADERS_ENV, CliRunner, grpc, http, write_settings
+from fixtures.check_cli import (
+    CLI,
+    HEADERS_ENV,
+    CliRunner,
+    grpc,
+    http,
+    without_proxies,
+    write_settings,
+)
 from fixtures.check_cli import cli as cli
 
 pytestmark = pytest.mark.timeout(60)
@@ -31,7 +39,7 @@ class Foreground:
             stderr=subprocess.PIPE,
             text=True,
             cwd=cwd,
-            env=dict(os.environ),
+            env=without_proxies(os.environ),
         )
         self.out: Queue[str] = Queue()
         self.err: Queue[str] = Queue()

@@ -104,3 +104,20 @@ def test_error_names_key_layer_and_variable(tmp_path: Path) -> None:
         f"{f} [staging] service_name: ${{SVC_NAME}} is not set (write ${{SVC_NAME:-default}} "
         "to give a default)"
     )
+
+
+def test_invalid_reference_in_a_secret_is_not_quoted(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "s.toml",
+        """
+        [default.exporter.otlp-http]
+        endpoint = "https://c.example.com"
+        headers = { "x-key" = "tok-${abc-def}" }
+    """,
+    )
+    message = one_problem(tmp_path, files=[f])
+    assert message.endswith(
+        "x-key: contains an invalid ${…} reference; expected ${NAME} or "
+        "${NAME:-default} (write $$ for a literal $)"
+    )
+    assert "abc-def" not in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -150,11 +151,16 @@ async def test_reload_picks_up_an_edited_file(receiver: Receiver, tmp_path: Path
     app = make_app([path], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert app.settings is not None and app.settings.service_name == "before-edit"
+        await pilot.press("f")  # a live pipeline built from the old settings…
+        await settle(app, pilot)
+        old_pipeline = app.provider
+        assert old_pipeline is not None
         write_settings(path, receiver, service="after-edit")
         await pilot.press("r")
         await settle(app, pilot)
         assert app.settings is not None and app.settings.service_name == "after-edit"
         assert "service_name = after-edit" in tree_text(app)
+        assert app.provider is None and old_pipeline.is_shut_down  # …is retired on reload
 
 
 async def test_broken_settings_show_problems_and_recover(
@@ -219,6 +225,15 @@ async def test_environment_picker_switches_tables(receiver: Receiver, tmp_path: 
         await settle(app, pilot)
         assert app.env_name == "production"
         assert app.settings is not None and app.settings.service_name == "prod-svc"
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # "[default] only"
+        await settle(app, pilot)
+        assert app.env_name is None
+        assert app.settings is not None and app.settings.service_name == "tui-test"
+        await pilot.press("e", "escape")  # cancelling changes nothing
+        await settle(app, pilot)
+        assert app.env_name is None and not isinstance(app.screen, EnvironmentPicker)
 
 
 async def test_copy_report_saves_masked_json(receiver: Receiver, tmp_path: Path) -> None:
@@ -270,6 +285,10 @@ async def test_demo_shows_what_the_receiver_got(tmp_path: Path) -> None:
         app._refresh_received()
         cells = app.main.query_one(EndpointsTable).get_row("traces")
         assert cells[-1].plain == f"{counts['traces']} span{'s' if counts['traces'] != 1 else ''}"
+        port = app.demo_session.receiver.http_port
+    # Leaving the app stops the demo receiver: nothing listens on its port any more.
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 1):
+        pass
 
 
 async def test_cells_fill_in_stage_by_stage_without_blocking(

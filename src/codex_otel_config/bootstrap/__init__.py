@@ -103,4 +103,6 @@ def bootstrap_from_env(
             raise
         log.warning("OpenTelemetry disabled: settings could not be loaded (%s)", type(exc).__name__)
         return None
+    for warning in settings.warnings:
+        log.warning("OpenTelemetry settings: %s", warning)
     return build_provider(settings, set_global=set_global, strict=strict, exit_timeout=exit_timeout)

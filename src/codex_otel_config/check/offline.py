@@ -5,6 +5,7 @@ Each function returns findings; the engine stamps them with the environment and 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -93,6 +94,20 @@ def settings_findings(settings: OtelSettings, signals: tuple[Signal, ...]) -> li
                     environment=env,
                 )
             )
+    exported = [s for s in signals if not isinstance(settings.exporter_for(s), NoExporter)]
+    if signals and not exported and not settings.sdk_disabled:
+        findings.append(
+            Finding(
+                Code.OK,
+                "settings",
+                "warn",
+                "no signal is exported: every exporter is `none`",
+                environment=env,
+                hint="configure `exporter`, `trace_exporter` or `metrics_exporter` (or "
+                "OTEL_EXPORTER_OTLP_ENDPOINT), or see the whole loop with "
+                "`codex-otel-config check --demo`",
+            )
+        )
     if not findings:
         findings.append(Finding(Code.OK, "settings", "ok", "settings loaded", environment=env))
     return findings
@@ -365,6 +380,14 @@ def endpoint_findings(target: Target) -> list[Finding]:
             )
     else:
         _check_http_path(target.signal, parts.path, add, where)
+    proxy = _proxy_for(parts.scheme, parts.hostname, isinstance(exporter, OtlpGrpc))
+    if proxy is not None:
+        add(
+            "warn",
+            f"the exporter will go through the proxy set by {proxy}; check connects directly",
+            f"if the direct probes fail, the proxy may still reach {parts.hostname}; "
+            "exclude the host with NO_PROXY to export directly",
+        )
     if exporter.timeout > _TIMEOUT_SANITY_S:
         add(
             "warn",
@@ -376,6 +399,22 @@ def endpoint_findings(target: Target) -> list[Finding]:
     if not findings:
         findings.append(_finding(target, Code.OK, "endpoint", "ok", _describe(target)))
     return findings
+
+
+def _proxy_for(scheme: str, host: str, grpc: bool) -> str | None:
+    """The variable naming a proxy the exporter would use for ``host`` (requests and grpc
+    honour ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``; grpc also ``grpc_proxy``)."""
+    from urllib.request import getproxies_environment, proxy_bypass
+
+    proxies = getproxies_environment()
+    if not proxies or proxy_bypass(host):
+        return None
+    names = ["grpc_proxy"] if grpc else []
+    names.append(f"{scheme}_proxy")
+    for name in names:
+        if proxies.get(name.removesuffix("_proxy")) or os.environ.get(name):
+            return name.upper() if name != "grpc_proxy" else name
+    return None
 
 
 def _describe(target: Target) -> str:

@@ -308,7 +308,8 @@ def probe_tls(target: Target, address: Address, sock: socket.socket, timeout: fl
         tls = context.wrap_socket(sock, server_hostname=address.host)
     except ssl.SSLCertVerificationError as exc:
         sock.close()
-        server = fetch_server_certificate(target, address, sockaddr, timeout)
+        remaining = max(0.2, timeout - stage.elapsed_ms / 1000.0)
+        server = fetch_server_certificate(target, address, sockaddr, remaining)
         return stage.failure(_verify_failure(exc, server), **(server.fields() if server else {}))
     except (OSError, ValueError) as exc:
         sock.close()

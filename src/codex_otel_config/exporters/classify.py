@@ -124,7 +124,10 @@ def _grpc_name(code_name: object) -> str:
 
 #: What grpc's ``UNAVAILABLE`` details say when the channel never got as far as a call.
 _GRPC_UNAVAILABLE_CAUSES: tuple[tuple[tuple[str, ...], Code], ...] = (
-    (("is not in peer certificate", "hostname mismatch"), Code.TLS_HOSTNAME_MISMATCH),
+    (
+        ("is not in peer certificate", "hostname mismatch", "hostname verification"),
+        Code.TLS_HOSTNAME_MISMATCH,
+    ),
     (("certificate_verify_failed", "unable to get local issuer"), Code.TLS_UNTRUSTED),
     (("handshake failed", "ssl_error_ssl", "tsi_protocol_failure"), Code.TLS_HANDSHAKE_FAILED),
     (("dns resolution failed", "name or service not known"), Code.DNS_FAILED),

@@ -33,13 +33,21 @@ __all__ = ["RecordingHttpTransport"]
 #: Headers the SDK client itself sets; every other header comes from the settings only.
 _SDK_HEADERS = frozenset({"content-type", "user-agent", "content-encoding"})
 
-_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
-    urllib3.exceptions.ConnectionError,
-    urllib3.exceptions.NewConnectionError,
-    urllib3.exceptions.ConnectTimeoutError,
-    urllib3.exceptions.MaxRetryError,
-    urllib3.exceptions.ProtocolError,
-    urllib3.exceptions.NameResolutionError,
+#: What the SDK's own urllib3 transport treats as retryable (NameResolutionError: urllib3 2).
+_CONNECTION_ERRORS: tuple[type[Exception], ...] = tuple(
+    error
+    for error in (
+        getattr(urllib3.exceptions, name, None)
+        for name in (
+            "ConnectionError",
+            "NewConnectionError",
+            "ConnectTimeoutError",
+            "MaxRetryError",
+            "ProtocolError",
+            "NameResolutionError",
+        )
+    )
+    if isinstance(error, type)
 )
 
 

@@ -129,7 +129,12 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
     try:
         return expand(value, ctx.environ)
     except InterpolationError as exc:
-        ctx.problem(key, exc.reason)
+        if secret and exc.variable.startswith("$"):
+            # An invalid reference quotes the text around it: never part of a secret.
+            ctx.problem(key, "contains an invalid ${…} reference; expected ${NAME} or "
+                        "${NAME:-default} (write $$ for a literal $)")
+        else:
+            ctx.problem(key, exc.reason)
         return None
 
 

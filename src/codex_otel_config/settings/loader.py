@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from codex_otel_config.settings._sources import Fragment
     from codex_otel_config.settings.otel_env import OtelEnv
 
-__all__ = ["codex_home_from", "load_settings", "parse_set_options", "selected_env"]
+__all__ = [
+    "codex_home_from", "list_environments", "load_settings", "parse_set_options", "selected_env",
+]
 
 _DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -88,6 +90,35 @@ def _nothing_configured(
         ):
             return False
     return not (codex_home / "config.toml").is_file()
+
+
+def list_environments(
+    *,
+    files: Sequence[str | PathLike[str]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """The environment tables (``default`` first) of the settings files ``load_settings``
+    would read with the same ``files`` and ``environ``: what ``--env`` may select.
+
+    Unreadable or malformed files are skipped here; ``load_settings`` reports them.
+    """
+    environ = os.environ if environ is None else environ
+    from codex_otel_config.settings import schema
+    from codex_otel_config.settings._sources import SECRETS_NAME, read_toml, settings_files
+
+    paths, _ = settings_files(files, environ, codex_home_from(environ))
+    names: dict[str, None] = {}
+    for path in paths:
+        for candidate in (path, path.parent / SECRETS_NAME):
+            if not candidate.is_file():
+                continue
+            data, _problems = read_toml(candidate, label=str(candidate))
+            for name, value in (data or {}).items():
+                is_key = schema.canonical(name, schema.TOP_LEVEL_KEYS) is not None
+                if isinstance(value, dict) and not is_key:
+                    names[name] = None
+    ordered = sorted(names, key=lambda n: (n.lower() != "default", n.lower()))
+    return tuple(ordered)
 
 
 def codex_home_from(environ: Mapping[str, str]) -> Path:
@@ -149,7 +180,7 @@ def _default_settings(
 
 
 def _env_source(origin: str | None) -> Source:
-    note = "the selected settings environment" + ("" if origin else " (env= / --env)")
+    note = "the selected settings environment" + ("" if origin else ", from env= / --env")
     return Source(layer="derived", variable=origin, note=note)
 
 
@@ -331,38 +362,45 @@ class _Loader:
 
         environ = self.environ
         warnings: list[str] = []
-        store = _Store()
-
-        # 1. built-in defaults
-        ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
-        store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
-        problems += ctx.problems  # empty unless defaults.toml itself is broken
-
-        # 2. Codex's own [otel] table
+        # Layers 2 and 3 are read first: they do not depend on what is below them, and
+        # when neither has anything (a Codex config.toml without [otel] is common) and no
+        # variable or override is set, dynaconf is never imported.
+        fragments: list[Fragment] = []
         codex = _sources.codex_fragment(self.codex_home, environ, problems)
         if codex is not None:
-            store.apply(codex)
-
-        # 3. settings files, each followed by the .secrets.toml beside it
+            fragments.append(codex)
         tables_seen: set[str] = set()
         for path in paths:
             for layer, file in (("file", path), ("secrets", _sources.secrets_beside(path))):
-                if file is None:
-                    continue
-                for fragment in _sources.file_fragments(
-                    file, env_name=self.env_name, environ=environ, layer=layer,
-                    problems=problems, tables_seen=tables_seen,
-                ):
-                    store.apply(fragment)
+                if file is not None:
+                    fragments += _sources.file_fragments(
+                        file, env_name=self.env_name, environ=environ, layer=layer,
+                        problems=problems, tables_seen=tables_seen,
+                    )
         if self.env_name and paths and self.env_name.lower() != "default" and not any(
             t.lower() == self.env_name.lower() for t in tables_seen
         ):
             found = ", ".join(sorted(tables_seen)) or "none"
             warnings.append(f'settings environment "{self.env_name}" is not a table in any '
                             f"settings file (tables found: {found})")
+        codex_env = _sources.codex_env_fragment(environ, problems)
+        override = (
+            _sources.overrides_fragment(overrides, environ, problems) if overrides else None
+        )
+        problems += otel.problems
+        if not (fragments or problems or warnings or codex_env or override or not otel.empty):
+            return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
+
+        store = _Store()
+        # 1. built-in defaults
+        ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
+        store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
+        problems += ctx.problems  # empty unless defaults.toml itself is broken
+        # 2. Codex's own [otel] table, 3. settings files and their .secrets.toml
+        for fragment in fragments:
+            store.apply(fragment)
 
         # 4. standard OTEL_* variables
-        problems += otel.problems
         if not otel.empty:
             if otel.touches_exporters and "trace_exporter" not in store:
                 store.inherit_trace()
@@ -373,15 +411,11 @@ class _Loader:
             store.apply(_sources.Fragment(data, Source(layer="otel-env"), sources))
 
         # 5. CODEX_OTEL_* variables
-        codex_env = _sources.codex_env_fragment(environ, problems)
         if codex_env is not None:
             store.apply(codex_env)
-
         # 6. explicit overrides
-        if overrides:
-            override = _sources.overrides_fragment(overrides, environ, problems)
-            if override is not None:
-                store.apply(override)
+        if override is not None:
+            store.apply(override)
 
         if "trace_exporter" not in store:
             store.inherit_trace()

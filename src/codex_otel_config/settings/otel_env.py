@@ -224,7 +224,7 @@ def _patch_signal(
             default += f"/v1/{signal}"
         patch["endpoint"] = default
         sources[f"{prefix}.endpoint"] = Source(
-            layer="derived", note="the OTLP default endpoint (no endpoint variable is set)"
+            layer="derived", note="the OTLP default endpoint; no endpoint variable is set"
         )
     if env.headers is not None:
         headers: dict[str, str] = dict(env.headers.value)

@@ -10,6 +10,7 @@ mapping, overrides, demo) so tests drive it without touching ``os.environ``.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ from codex_otel_config.tui.messages import (
     ScenarioStep,
 )
 from codex_otel_config.tui.render import Masking
-from codex_otel_config.tui.screens import EnvironmentPicker, HelpScreen, MainScreen
+from codex_otel_config.tui.screens import DEFAULT_ONLY, EnvironmentPicker, HelpScreen, MainScreen
 from codex_otel_config.tui.state import EndpointBoard
 from codex_otel_config.tui.widgets import (
     EndpointsTable,
@@ -245,11 +246,18 @@ class OtelConsoleApp(App[None]):
             label.update(Text("↑↓ pick a value: its layer shows here", style="dim"))
             return
         source = self.settings.source_of(key)
+        where = source.describe()
+        if (
+            self.demo_session is not None
+            and source.layer == "override"
+            and key.split(".", 1)[0] in {k.split(".", 1)[0] for k in self.demo_session.overrides}
+        ):
+            where += " (--demo: the local receiver)"
         text = Text(key, style="bold")
         if key in tree.values:
             text.append(f" = {tree.values[key]}")
         text.append("\nfrom ", style="dim")
-        text.append(self.masking.text(source.describe()))
+        text.append(self.masking.text(where))
         label.update(text)
 
     def _show_results(self, *, scroll_home: bool = False) -> None:
@@ -531,21 +539,27 @@ class OtelConsoleApp(App[None]):
     def action_pick_environment(self) -> None:
         """``e``: choose the environment table of the settings files."""
         names = backend.environments(files=self.files, environ=self.environ)
-        current = self.env_name or (self.settings.environment if self.settings else None)
-        self.push_screen(EnvironmentPicker(names, current), self._environment_chosen)
+        from_variable = (self.environ if self.environ is not None else os.environ).get(
+            "CODEX_OTEL_ENV"
+        )
+        current = self.env_name or from_variable or None
+        picker = EnvironmentPicker(names, current, default_only=not from_variable)
+        self.push_screen(picker, self._environment_chosen)
 
-    def _environment_chosen(self, name: str | None) -> None:
-        if name is None or name == self.env_name:
+    def _environment_chosen(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        name = None if choice == DEFAULT_ONLY else choice
+        if name == self.env_name:
             return
         self.env_name = name
         self._retire_provider()
         self._load_settings()
-        self.notify(
-            f"Environment {name} loaded."
-            if self.settings
-            else f"Environment {name}: the settings do not load.",
-            severity="information" if self.settings else "error",
-        )
+        label = name or "[default] only"
+        if self.settings is not None:
+            self.notify(f"Environment {label} loaded.")
+        else:
+            self.notify(f"Environment {label}: the settings do not load.", severity="error")
 
     def report(self) -> dict[str, Any]:
         """Everything on screen as one JSON-ready value (secrets masked)."""

@@ -87,7 +87,7 @@ def check_summary(report: Any, masking: Masking) -> RenderableType:
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     for finding in findings:
         if finding.status == "ok":
             continue

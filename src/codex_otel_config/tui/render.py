@@ -137,7 +137,7 @@ def problems(error_problems: Sequence[Problem], masking: Masking) -> RenderableT
     )
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     for problem in error_problems:
         where = Text(masking.text(problem.layer or "settings"), style="dim")
         table.add_row(
@@ -203,7 +203,8 @@ def _error_text(error: Any, masking: Masking) -> Text:
 
 
 def report_table(title: str, report: Any, masking: Masking) -> RenderableType:
-    """One flush or shutdown report: a line per signal with status, time, counts, error."""
+    """One flush or shutdown report: a line per signal with status, time and counts, then
+    each signal's classified error on lines of its own (readable at 80 columns)."""
     table = Table(
         title=title,
         title_justify="left",
@@ -222,25 +223,31 @@ def report_table(title: str, report: Any, masking: Masking) -> RenderableType:
     dropped = any(_get(e, "dropped", 0) for e in entries)
     if dropped:
         table.add_column("dropped", justify="right", no_wrap=True)
-    table.add_column("error", overflow="fold")
     if not entries:
         table.add_row(Text("(no signal)", style="dim"), *[""] * (len(table.columns) - 1))
+    errors = Table.grid(padding=(0, 1))
+    errors.add_column(no_wrap=True)
+    errors.add_column(overflow="fold")
     for entry in entries:
-        status = str(_get(entry, "status", ""))
-        status = str(getattr(_get(entry, "status", ""), "value", status))
-        elapsed = _get(entry, "elapsed_ms")
+        status = _get(entry, "status", "")
+        status = str(getattr(status, "value", status))
+        signal = str(_get(entry, "signal", ""))
         cells: list[RenderableType] = [
-            str(_get(entry, "signal", "")),
+            signal,
             Text(status, style=REPORT_STATUS_STYLE.get(status, "")),
-            masking.ms(elapsed),
+            masking.ms(_get(entry, "elapsed_ms")),
             str(_get(entry, "exported", "")),
             str(_get(entry, "failed", "")),
         ]
         if dropped:
             cells.append(str(_get(entry, "dropped", "")))
-        cells.append(_error_text(_get(entry, "error"), masking))
         table.add_row(*cells)
-    return table
+        error = _get(entry, "error")
+        if error is not None:
+            errors.add_row(Text(f"✗ {signal}", style="red"), _error_text(error, masking))
+    if not errors.row_count:
+        return table
+    return Group(table, Padding(errors, (0, 0, 0, 1)))
 
 
 _EVIDENCE_PREFIXES = ("auth_", "auth.", "http.response.status_code", "attempt")

@@ -92,13 +92,22 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+#: What the picker returns for "no environment table, only ``[default]``".
+DEFAULT_ONLY = "\x00default-only"
+
+
 class EnvironmentPicker(ModalScreen[str | None]):
-    """Choose the settings environment (a table of the settings files) to load."""
+    """Choose the settings environment (a table of the settings files) to load; dismissed
+    with the table's name, :data:`DEFAULT_ONLY`, or ``None`` when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, environments: Sequence[str], current: str | None) -> None:
+    def __init__(
+        self, environments: Sequence[str], current: str | None, *, default_only: bool = True
+    ) -> None:
+        """``default_only`` offers "[default] only" (not when ``CODEX_OTEL_ENV`` picks one)."""
         super().__init__(id="env-picker")
+        self._default_only = default_only
         self._environments = list(environments)
         self._current = current
 
@@ -107,6 +116,9 @@ class EnvironmentPicker(ModalScreen[str | None]):
             Option(f"{name}{'  (current)' if name == self._current else ''}", id=name)
             for name in self._environments
         ]
+        if options and self._default_only:
+            label = "[default] only" + ("  (current)" if self._current is None else "")
+            options.append(Option(Text(label, style="italic"), id=DEFAULT_ONLY))
         with Vertical(id="env-box"):
             yield Static(Text("Settings environment", style="bold"), id="env-title")
             if options:

@@ -213,13 +213,9 @@ def _defaults_tree() -> dict[str, Any]:
     return data
 
 
-class _Store:
-    """The dynaconf object the layers merge into, plus the provenance of each key.
-
-    A later layer that names the same exporter kind merges into it; one that names another
-    kind replaces it (dynaconf is told not to merge then). Tables (headers, resource
-    attributes, processors) merge key by key.
-    """
+class _DynaconfBackend:
+    """dynaconf does the merging when a file layer is involved (its merge rules are the ones
+    users of dynaconf settings files expect)."""
 
     def __init__(self) -> None:
         from dynaconf import Dynaconf
@@ -236,6 +232,55 @@ class _Store:
             core_loaders=[],
             loaders=[],
         )
+
+    def get(self, key: str) -> Any:
+        return self._dc.get(key.upper())
+
+    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
+        self._dc.set(key, value, merge=merge, loader_identifier=origin)
+
+
+class _DictBackend:
+    """The same merge for configurations made only of variables and overrides.
+
+    Importing dynaconf costs ~60-85 ms (jinja2, box, its YAML library); an application that is
+    configured by ``OTEL_*`` variables alone should not pay that at start-up. The values merged
+    here are only tables of scalars (no lists), where dynaconf's merge is a plain recursive
+    dict merge; ``tests/test_settings_backends.py`` checks both backends agree.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self._data.get(key)
+
+    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
+        old = self._data.get(key)
+        self._data[key] = _deep_merge(old, value) if merge else value
+
+
+def _deep_merge(old: Any, new: Any) -> Any:
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for k, v in new.items():
+            merged[k] = _deep_merge(old[k], v) if k in old else v
+        return merged
+    return new
+
+
+class _Store:
+    """The dynaconf object the layers merge into, plus the provenance of each key.
+
+    A later layer that names the same exporter kind merges into it; one that names another
+    kind replaces it (dynaconf is told not to merge then). Tables (headers, resource
+    attributes, processors) merge key by key.
+    """
+
+    def __init__(self, *, use_dynaconf: bool = True) -> None:
+        self._backend: _DynaconfBackend | _DictBackend = (
+            _DynaconfBackend() if use_dynaconf else _DictBackend()
+        )
         self._keys: set[str] = set()
         self.provenance: dict[str, Source] = {}
 
@@ -245,14 +290,13 @@ class _Store:
     def get(self, key: str) -> Any:
         if key not in self._keys:
             return None
-        return _plain(self._dc.get(key.upper()))
+        return _plain(self._backend.get(key))
 
     def snapshot(self) -> dict[str, Any]:
         return {key: self.get(key) for key in self._keys}
 
     def _set(self, key: str, value: Any, *, merge: bool, source: Source) -> None:
-        self._dc.set(key, copy.deepcopy(value), merge=merge,
-                     loader_identifier=source.describe())
+        self._backend.set(key, copy.deepcopy(value), merge=merge, origin=source.describe())
         self._keys.add(key)
 
     def _drop(self, key: str) -> None:
@@ -391,7 +435,7 @@ class _Loader:
         if not (fragments or problems or warnings or codex_env or override or not otel.empty):
             return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
 
-        store = _Store()
+        store = _Store(use_dynaconf=_use_dynaconf(fragments))
         # 1. built-in defaults
         ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
         store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
@@ -435,6 +479,11 @@ class _Loader:
         if problems:
             raise SettingsError(dict.fromkeys(problems))
         return settings
+
+
+def _use_dynaconf(fragments: Sequence[Fragment]) -> bool:
+    """dynaconf merges whenever a file layer (Codex ``[otel]``, settings or secrets) is present."""
+    return bool(fragments)
 
 
 def _plain(value: Any) -> Any:

@@ -51,21 +51,6 @@ AUTH_HEADER = "authorization"
 OnStep = Callable[[str], None]
 
 
-class _TestSessionTelemetry(SessionTelemetry):
-    """A session whose every event (both sinks) and metric carries ``codex.test_event``.
-
-    Adds the marker to the per-session common attributes and metric tags that
-    :class:`SessionTelemetry` precomputes in ``_prepare``, so no event can be emitted
-    without it; ``tests/test_send_test_events.py`` checks that it arrives.
-    """
-
-    def _prepare(self) -> None:
-        super()._prepare()
-        self._log_common = {**self._log_common, TEST_EVENT_ATTRIBUTE: True}
-        self._trace_common = {**self._trace_common, TEST_EVENT_ATTRIBUTE: True}
-        self._session_tags = (*self._session_tags, (TEST_EVENT_ATTRIBUTE, "true"))
-
-
 @dataclass(frozen=True)
 class EmittedEvent:
     """One event the scenario emitted, with the evidence it carried (no secrets: test values)."""
@@ -166,7 +151,8 @@ def run_test_scenario(
     step = on_step or (lambda _text: None)
     started = time.perf_counter()
     tracer_provider, logger_provider = _providers(provider)
-    session = _TestSessionTelemetry(
+    # The marker rides on every event (both sinks) and every session metric.
+    session = SessionTelemetry(
         uuid.uuid4(),
         TEST_MODEL,
         auth_mode=TelemetryAuthMode.CHATGPT,
@@ -176,6 +162,8 @@ def run_test_scenario(
         service_name=provider.settings.service_name,
         logger_provider=logger_provider,
         tracer_provider=tracer_provider,
+        extra_attributes={TEST_EVENT_ATTRIBUTE: True},
+        extra_metric_tags={TEST_EVENT_ATTRIBUTE: "true"},
     )
     store = FeedbackTagStore()
     events: list[EmittedEvent] = []

@@ -235,7 +235,7 @@ def test_discover_environments_skips_default_and_reserved(tmp_path: Path) -> Non
         "[dynaconf_merge]\nx = 1\n"
     )
     (tmp_path / ".secrets.toml").write_text('[canary]\nservice_name = "y"\n')
-    assert discover_environments([path], environ={}) == ["staging", "production", "canary"]
+    assert discover_environments([path], environ={}) == ["canary", "production", "staging"]
 
 
 # --- the run as a whole -----------------------------------------------------------------------

@@ -19,8 +19,9 @@ class Problem:
     """One thing wrong with the settings, located precisely enough to fix it.
 
     ``key`` is the dotted settings key (``trace_exporter.otlp-http.protocol``), ``layer``
-    says where the value came from (``settings.toml [production]``, ``env OTEL_EXPORTER_OTLP_PROTOCOL``),
-    ``message`` says what was found and what was expected. Messages never contain secret values.
+    says where the value came from (``settings.toml [production]``,
+    ``env OTEL_EXPORTER_OTLP_PROTOCOL``), ``message``
+    says what was found and what was expected. Messages never contain secret values.
     """
 
     key: str

@@ -4,7 +4,7 @@
 ``on_finding`` as each stage completes.
 """
 
-from codex_otel_config.check.engine import discover_environments, run_check, settings_files
+from codex_otel_config.check.engine import discover_environments, run_check
 from codex_otel_config.check.model import (
     EXIT_FAILED,
     EXIT_OK,
@@ -29,5 +29,4 @@ __all__ = [
     "Status",
     "discover_environments",
     "run_check",
-    "settings_files",
 ]

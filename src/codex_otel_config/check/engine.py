@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -54,54 +52,19 @@ MAX_PARALLEL = 32
 _NOT_ENVIRONMENTS = frozenset({"default", "global"})
 
 
-def settings_files(
-    files: Sequence[str | os.PathLike[str]] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> list[Path]:
-    """The settings files the loader reads (DESIGN §1.2 layer 3), each with its
-    ``.secrets.toml``: the loader's own rules, so ``--all-envs`` sees what loading sees."""
-    from codex_otel_config.settings import _sources
-    from codex_otel_config.settings.loader import codex_home_from
-
-    environ = os.environ if environ is None else environ
-    paths, _problems = _sources.settings_files(files, environ, codex_home_from(environ))
-    found: list[Path] = []
-    for path in paths:
-        found.append(path)
-        secrets = _sources.secrets_beside(path)
-        if secrets is not None and secrets not in found:
-            found.append(secrets)
-    return found
-
-
 def discover_environments(
     files: Sequence[str | os.PathLike[str]] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Every environment table in the settings files: each top-level table that is not a
-    settings key, not ``[default]`` and not one of dynaconf's own (``global``, ``dynaconf_*``).
+    """Every environment table ``--all-envs`` checks: the loader's own list (so it sees the
+    files loading sees), less ``[default]`` and dynaconf's reserved tables."""
+    from codex_otel_config.settings.loader import list_environments
 
-    Unreadable files are skipped here: loading them reports the problem properly.
-    """
-    from codex_otel_config.settings import schema
-
-    names: list[str] = []
-    for path in settings_files(files, environ):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeError, tomllib.TOMLDecodeError):
-            continue
-        for key, value in data.items():
-            lowered = key.lower()
-            if (
-                isinstance(value, dict)
-                and schema.canonical(key, schema.TOP_LEVEL_KEYS) is None
-                and lowered not in _NOT_ENVIRONMENTS
-                and not lowered.startswith("dynaconf")
-                and lowered not in {n.lower() for n in names}
-            ):
-                names.append(key)
-    return names
+    return [
+        name
+        for name in list_environments(files=files, environ=environ)
+        if name.lower() not in _NOT_ENVIRONMENTS and not name.lower().startswith("dynaconf")
+    ]
 
 
 def environ_secrets(environ: Mapping[str, str] | None = None) -> list[str]:

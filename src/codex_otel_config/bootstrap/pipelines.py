@@ -165,33 +165,28 @@ def _counting_log_processor() -> type:
 def build_traces(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[Any, Pipeline]:
     from opentelemetry.sdk.trace import TracerProvider
 
-    tuned = _tuning(settings.processors, "bsp", _BSP_DEFAULTS)
-    processor = _counting_span_processor()(
-        exporter,
-        exporter.stats,
-        max_queue_size=tuned["max_queue_size"],
-        schedule_delay_millis=tuned["schedule_delay_ms"],
-        max_export_batch_size=tuned["max_export_batch_size"],
-        export_timeout_millis=tuned["export_timeout_ms"],
-    )
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    processor = _batch(_counting_span_processor(), settings, "bsp", _BSP_DEFAULTS, exporter)
     provider.add_span_processor(processor)
-    pipeline = Pipeline(
-        signal="traces",
-        recorder=exporter.recorder,
-        endpoint=exporter.recorder.describe,
-        flush=lambda timeout: provider.force_flush(int(timeout * 1000)),
-        close=lambda timeout: provider.shutdown(),
-        counts_submitted=True,
-    )
-    return provider, pipeline
+    return provider, _batched_pipeline("traces", provider, exporter)
 
 
 def build_logs(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[Any, Pipeline]:
     from opentelemetry.sdk._logs import LoggerProvider
 
-    tuned = _tuning(settings.processors, "blrp", _BLRP_DEFAULTS)
-    processor = _counting_log_processor()(
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+    processor = _batch(_counting_log_processor(), settings, "blrp", _BLRP_DEFAULTS, exporter)
+    provider.add_log_record_processor(processor)
+    return provider, _batched_pipeline("logs", provider, exporter)
+
+
+def _batch(
+    processor_class: type, settings: OtelSettings, prefix: str, defaults: Mapping[str, int],
+    exporter: Any,
+) -> Any:
+    """A counting batch processor tuned from ``OTEL_BSP_*`` / ``OTEL_BLRP_*`` (via settings)."""
+    tuned = _tuning(settings.processors, prefix, defaults)
+    return processor_class(
         exporter,
         exporter.stats,
         max_queue_size=tuned["max_queue_size"],
@@ -199,17 +194,17 @@ def build_logs(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[An
         max_export_batch_size=tuned["max_export_batch_size"],
         export_timeout_millis=tuned["export_timeout_ms"],
     )
-    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    provider.add_log_record_processor(processor)
-    pipeline = Pipeline(
-        signal="logs",
+
+
+def _batched_pipeline(signal: Signal, provider: Any, exporter: Any) -> Pipeline:
+    return Pipeline(
+        signal=signal,
         recorder=exporter.recorder,
         endpoint=exporter.recorder.describe,
         flush=lambda timeout: provider.force_flush(int(timeout * 1000)),
         close=lambda timeout: provider.shutdown(),
         counts_submitted=True,
     )
-    return provider, pipeline
 
 
 def build_metrics(settings: OtelSettings, exporter: Any) -> tuple[Any, Pipeline]:

@@ -300,47 +300,24 @@ class SessionTelemetry:
     def _tags(self, tags: TagsInput) -> Tags:
         return self._session_tags + tag_pairs(tags)
 
-    def counter(
-        self,
-        name: str,
-        inc: int = 1,
-        tags: TagsInput = None,
-    ) -> None:
-        client = self.metrics
-        if client is None:
-            return
-        try:
-            client.counter(name, inc, self._tags(tags))
-        except Exception as error:
-            _log.warning("metrics counter [%s] failed: %s", name, error)
+    def counter(self, name: str, inc: int = 1, tags: TagsInput = None) -> None:
+        self._record("counter", name, inc, tags)
 
-    def histogram(
-        self,
-        name: str,
-        value: float,
-        tags: TagsInput = None,
-    ) -> None:
-        client = self.metrics
-        if client is None:
-            return
-        try:
-            client.histogram(name, value, self._tags(tags))
-        except Exception as error:
-            _log.warning("metrics histogram [%s] failed: %s", name, error)
+    def histogram(self, name: str, value: float, tags: TagsInput = None) -> None:
+        self._record("histogram", name, value, tags)
 
-    def record_duration(
-        self,
-        name: str,
-        duration: Duration,
-        tags: TagsInput = None,
-    ) -> None:
+    def record_duration(self, name: str, duration: Duration, tags: TagsInput = None) -> None:
+        self._record("record_duration", name, duration, tags)
+
+    def _record(self, method: str, name: str, value: Any, tags: TagsInput) -> None:
+        """Session metrics never raise into the application: a bad name or tag is a warning."""
         client = self.metrics
         if client is None:
             return
         try:
-            client.record_duration(name, duration, self._tags(tags))
+            getattr(client, method)(name, value, self._tags(tags))
         except Exception as error:
-            _log.warning("metrics duration [%s] failed: %s", name, error)
+            _log.warning("metrics %s [%s] failed: %s", method, name, error)
 
     def start_timer(self, name: str, tags: TagsInput = None) -> Timer:
         """A timer with the session's tags; :class:`MetricsError` when there is no client."""

@@ -27,6 +27,7 @@ from codex_otel_config.settings.model import (
     Source,
     Statsig,
     Tls,
+    source_in,
 )
 
 _SIGNAL_OF = {"exporter": "logs", "trace_exporter": "traces", "metrics_exporter": "metrics"}
@@ -48,12 +49,7 @@ class Builder:
         self.warnings: list[str] = []
 
     def source_of(self, key: str) -> Source:
-        probe = key
-        while probe:
-            if probe in self.provenance:
-                return self.provenance[probe]
-            probe = probe.rpartition(".")[0]
-        return Source(layer="default")
+        return source_in(self.provenance, key)
 
     def problem(self, key: str, message: str, *, layer_key: str | None = None) -> None:
         layer = self.source_of(layer_key or key).describe()

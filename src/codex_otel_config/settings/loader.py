@@ -26,11 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     NoExporter,
     OtelSettings,
     Source,
+    source_in,
 )
 
 if TYPE_CHECKING:
@@ -311,7 +313,7 @@ class _Store:
                 self._set(top, value, merge=True, source=fragment.source_for(top))
                 if not value:
                     self.provenance.setdefault(top, fragment.source_for(top))
-                for leaf in _leaves(top, value):
+                for leaf in leaves(top, value):
                     self.provenance[leaf] = fragment.source_for(leaf)
             else:
                 self._set(top, value, merge=False, source=fragment.source_for(top))
@@ -333,7 +335,7 @@ class _Store:
             if not fields:
                 self.provenance[top] = fragment.source_for(top)
         if fields:
-            for leaf in _leaves(f"{top}.{kind}", fields):
+            for leaf in leaves(f"{top}.{kind}", fields):
                 self.provenance[leaf] = fragment.source_for(leaf)
 
     def inherit_trace(self) -> None:
@@ -366,12 +368,7 @@ class _Store:
             )
 
     def source_of(self, key: str) -> Source:
-        probe = key
-        while probe:
-            if probe in self.provenance:
-                return self.provenance[probe]
-            probe = probe.rpartition(".")[0]
-        return DEFAULT_SOURCE
+        return source_in(self.provenance, key)
 
     def is_explicit(self, key: str) -> bool:
         """True when a layer above the built-in defaults chose this exporter."""
@@ -492,12 +489,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def _leaves(prefix: str, value: Any) -> list[str]:
-    if isinstance(value, Mapping) and value:
-        out: list[str] = []
-        for k, v in value.items():
-            out += _leaves(f"{prefix}.{k}", v)
-        return out
-    return [prefix]

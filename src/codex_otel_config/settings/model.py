@@ -163,6 +163,16 @@ class Source:
 DEFAULT_SOURCE = Source(layer="default")
 
 
+def source_in(provenance: Mapping[str, Source], key: str) -> Source:
+    """The provenance of a dotted key, falling back to its nearest recorded parent."""
+    probe = key
+    while probe:
+        if probe in provenance:
+            return provenance[probe]
+        probe = probe.rpartition(".")[0]
+    return DEFAULT_SOURCE
+
+
 @dataclass(frozen=True)
 class ProcessorSettings:
     """Batch processor and reader tuning from ``OTEL_BSP_*``, ``OTEL_BLRP_*`` and
@@ -225,12 +235,7 @@ class OtelSettings:
 
     def source_of(self, key: str) -> Source:
         """The provenance of a dotted key, falling back to its nearest recorded parent."""
-        probe = key
-        while probe:
-            if probe in self.provenance:
-                return self.provenance[probe]
-            probe = probe.rpartition(".")[0]
-        return DEFAULT_SOURCE
+        return source_in(self.provenance, key)
 
     @property
     def exports_anything(self) -> bool:

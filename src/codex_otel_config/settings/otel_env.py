@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import Signal, Source
 
 SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
@@ -207,7 +208,7 @@ def _patch_signal(
                 if name == "protocol":
                     continue
                 patch[name] = value
-                for leaf in _leaves(name, value):
+                for leaf in leaves(name, value):
                     sources[f"{key}.{new_kind}.{leaf}"] = source_of(f"{key}.{base_kind}.{leaf}")
     if kind_source is not None:
         sources[key] = kind_source.source
@@ -249,15 +250,6 @@ def _split(current: Any) -> tuple[str, dict[str, Any]]:
         kind, fields = next(iter(current.items()))
         return str(kind), dict(fields) if isinstance(fields, Mapping) else {}
     return "none", {}
-
-
-def _leaves(prefix: str, value: Any) -> list[str]:
-    if isinstance(value, Mapping) and value:
-        out: list[str] = []
-        for k, v in value.items():
-            out += _leaves(f"{prefix}.{k}", v)
-        return out
-    return [prefix]
 
 
 # -- parsing ------------------------------------------------------------------------------

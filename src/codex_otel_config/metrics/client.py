@@ -12,8 +12,9 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
@@ -38,6 +39,7 @@ _log = logging.getLogger("codex_otel_config.metrics")
 _DURATION_UNIT = "ms"
 _DURATION_DESCRIPTION = "Duration in milliseconds."
 _TAG_CACHE_SIZE = 1024
+_I = TypeVar("_I", Counter, Histogram)
 
 Attributes = dict[str, str]
 
@@ -104,38 +106,30 @@ class MetricsClient:
     # -- instruments ----------------------------------------------------------------------
 
     def _counter(self, name: str) -> Counter:
-        instrument = self._counters.get(name)
-        if instrument is None:
-            validate_metric_name(name)
-            with self._lock:
-                instrument = self._counters.get(name)
-                if instrument is None:
-                    instrument = self._meter.create_counter(name)
-                    self._counters[name] = instrument
-        return instrument
+        return self._instrument(self._counters, name, self._meter.create_counter)
 
     def _histogram(self, name: str) -> Histogram:
-        instrument = self._histograms.get(name)
-        if instrument is None:
-            validate_metric_name(name)
-            with self._lock:
-                instrument = self._histograms.get(name)
-                if instrument is None:
-                    instrument = self._meter.create_histogram(name)
-                    self._histograms[name] = instrument
-        return instrument
+        return self._instrument(self._histograms, name, self._meter.create_histogram)
 
     def _duration(self, name: str) -> Histogram:
-        instrument = self._durations.get(name)
+        return self._instrument(
+            self._durations,
+            name,
+            lambda n: self._meter.create_histogram(
+                n, unit=_DURATION_UNIT, description=_DURATION_DESCRIPTION
+            ),
+        )
+
+    def _instrument(self, cache: dict[str, _I], name: str, create: Callable[[str], _I]) -> _I:
+        """Validated and created once per name; the lock-free read keeps the hot path cheap."""
+        instrument = cache.get(name)
         if instrument is None:
             validate_metric_name(name)
             with self._lock:
-                instrument = self._durations.get(name)
+                instrument = cache.get(name)
                 if instrument is None:
-                    instrument = self._meter.create_histogram(
-                        name, unit=_DURATION_UNIT, description=_DURATION_DESCRIPTION
-                    )
-                    self._durations[name] = instrument
+                    instrument = create(name)
+                    cache[name] = instrument
         return instrument
 
     # -- recording ------------------------------------------------------------------------

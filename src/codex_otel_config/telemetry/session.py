@@ -95,7 +95,15 @@ def _add_auth_evidence(
     cf_ray: str | None,
     auth_error: str | None,
     auth_error_code: str | None,
+    debug_context: ResponseDebugContext | None,
 ) -> None:
+    """The auth evidence of a request or handshake; ``debug_context`` (from
+    :func:`extract_response_debug_context`) fills the fields not given explicitly."""
+    if debug_context is not None:
+        request_id = request_id or debug_context.request_id
+        cf_ray = cf_ray or debug_context.cf_ray
+        auth_error = auth_error or debug_context.auth_error
+        auth_error_code = auth_error_code or debug_context.auth_error_code
     # Direct inserts: this runs for every request, and is cheaper than filtering a dict.
     if status is not None:
         fields[n.HTTP_STATUS] = status
@@ -389,11 +397,6 @@ class SessionTelemetry:
         ``debug_context`` (from :func:`extract_response_debug_context`) fills the
         request id, cf-ray and auth error fields not given explicitly.
         """
-        if debug_context is not None:
-            request_id = request_id or debug_context.request_id
-            cf_ray = cf_ray or debug_context.cf_ray
-            auth_error = auth_error or debug_context.auth_error
-            auth_error_code = auth_error_code or debug_context.auth_error_code
         message = _error_text(error)
         fields: Attributes = {
             n.DURATION_MS: _millis(duration),
@@ -413,6 +416,7 @@ class SessionTelemetry:
             cf_ray,
             auth_error,
             auth_error_code,
+            debug_context,
         )
         fields.update(self._auth_env_attributes)
         self._emit_same(n.API_REQUEST, fields)
@@ -449,11 +453,6 @@ class SessionTelemetry:
         debug_context: ResponseDebugContext | None = None,
     ) -> None:
         """``codex.websocket_connect``: the handshake and its auth evidence (no metrics)."""
-        if debug_context is not None:
-            request_id = request_id or debug_context.request_id
-            cf_ray = cf_ray or debug_context.cf_ray
-            auth_error = auth_error or debug_context.auth_error
-            auth_error_code = auth_error_code or debug_context.auth_error_code
         message = _error_text(error)
         success = message is None and (status is None or _is_2xx(status))
         fields: Attributes = {
@@ -475,6 +474,7 @@ class SessionTelemetry:
             cf_ray,
             auth_error,
             auth_error_code,
+            debug_context,
         )
         fields.update(self._auth_env_attributes)
         self._emit_same(n.WEBSOCKET_CONNECT, fields)

@@ -376,7 +376,7 @@ def test_all_envs_checks_every_environment_table(
     run = cli("check", "--json", "--all-envs", "--config", str(path), env=HEADERS_ENV)
     assert run.returncode == 1
     doc = run.json()
-    assert doc["environments"] == ["staging", "production"]
+    assert doc["environments"] == ["production", "staging"]
     verdicts = {(s["environment"], s["signal"]): s["code"] for s in doc["signals"]}
     assert verdicts[("staging", "logs")] == "ok"
     assert verdicts[("production", "logs")] == "connection_refused"

@@ -40,6 +40,7 @@ from codex_otel_config.exporters.classify import (
     classify_http,
     safe_text,
 )
+from codex_otel_config.exporters.tls import MaterialError, grpc_credentials, ssl_context
 from codex_otel_config.outcomes import Code, ExportFailure
 from codex_otel_config.settings.model import OtlpGrpc, OtlpHttp
 
@@ -215,17 +216,21 @@ def probe_tcp(
 
 
 def client_context(target: Target, *, verify: bool = True) -> ssl.SSLContext:
-    """The client TLS context an exporter would use: the configured CA replaces the system
-    roots (as the OTLP exporters do), and the client certificate for mTLS."""
-    tls = target.exporter.tls
-    cafile = str(tls.ca_certificate) if tls and tls.ca_certificate else None
-    context = ssl.create_default_context(cafile=cafile if verify else None)
+    """The very TLS context the exporter builds (:func:`exporters.tls.ssl_context`: the
+    configured CA replaces the system roots, the client certificate for mTLS), so ``check``
+    tests what export will use. Raises :class:`MaterialError` for unusable files."""
+    context = ssl_context(target.exporter.tls, f"{target.field}.{target.kind}")
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    if tls is not None and tls.client_certificate and tls.client_private_key:
-        context.load_cert_chain(str(tls.client_certificate), str(tls.client_private_key))
     return context
+
+
+def _material_failure(exc: MaterialError) -> ExportFailure:
+    code = Code.TLS_HANDSHAKE_FAILED
+    if "mismatch" in exc.detail:
+        code = Code.KEY_MISMATCH
+    return ExportFailure(code, f"cannot load the TLS files: {safe_text(str(exc))}")
 
 
 def _alpn(target: Target) -> list[str]:
@@ -273,7 +278,7 @@ def fetch_server_certificate(
     """The server certificate without verifying it, to explain a verification failure."""
     try:
         context = client_context(target, verify=False)
-    except (ssl.SSLError, OSError):
+    except MaterialError:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -294,14 +299,9 @@ def probe_tls(target: Target, address: Address, sock: socket.socket, timeout: fl
     sockaddr = sock.getpeername()
     try:
         context = client_context(target)
-    except (ssl.SSLError, OSError) as exc:
+    except MaterialError as exc:
         sock.close()
-        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or "unreadable"
-        code = Code.TLS_HANDSHAKE_FAILED
-        if reason == "KEY_VALUES_MISMATCH":
-            code, reason = Code.KEY_MISMATCH, "the client key does not match the certificate"
-        failure = ExportFailure(code, f"cannot load the TLS files: {safe_text(str(reason))}")
-        return stage.failure(failure)
+        return stage.failure(_material_failure(exc))
     context.set_alpn_protocols(_alpn(target))
     sock.settimeout(timeout)
     try:
@@ -453,6 +453,8 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
             response.read(65536)
         finally:
             connection.close()
+    except MaterialError as exc:
+        return stage.failure(_material_failure(exc))
     except (UnicodeError, ValueError) as exc:
         failure = ExportFailure(
             Code.UNEXPECTED_RESPONSE,
@@ -498,15 +500,12 @@ def probe_otlp_grpc(target: Target, address: Address, timeout: float) -> Finding
     secrets = target.secrets()
     try:
         if address.tls:
-            root = tls.ca_certificate.read_bytes() if tls and tls.ca_certificate else None
-            key = chain = None
-            if tls and tls.client_certificate and tls.client_private_key:
-                key = tls.client_private_key.read_bytes()
-                chain = tls.client_certificate.read_bytes()
-            credentials = grpc.ssl_channel_credentials(root, key, chain)
+            credentials = grpc_credentials(tls, f"{target.field}.{target.kind}")
             channel = grpc.secure_channel(endpoint, credentials, compression=compression)
         else:
             channel = grpc.insecure_channel(endpoint, compression=compression)
+    except MaterialError as exc:
+        return stage.failure(_material_failure(exc))
     except (OSError, ValueError) as exc:
         return stage.failure(classify_exception(exc, secrets=secrets))
     method = _GRPC_METHOD[target.signal]

@@ -95,6 +95,7 @@ def _clean_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, s
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("OTEL_", "CODEX_", "STATSIG_", "PYTHON"))
+        or k == "PYTHONPYCACHEPREFIX"  # bench_all.py's precompiled bytecode
     }
     env["CODEX_HOME"] = home
     env.update(extra or {})

@@ -106,7 +106,7 @@ def test_grpc_unavailable_details_name_the_cause(details: str, code: Code) -> No
 def test_grpc_details_are_scrubbed() -> None:
     secret = "sk-live-0123456789abcdef"
     failure = classify_grpc(
-        "UNAUTHENTICATED",
+        "INTERNAL",
         f"bad key {secret} posting to https://user:pw@collector:4317/x?token=abc",
         {"x-request-id": "r-1"},
         secrets=[secret],

@@ -24,7 +24,12 @@ _DEFAULT_FILES_HOME = ("otel.toml",)
 
 def _codex_home(environ: Mapping[str, str]) -> Path:
     value = environ.get("CODEX_HOME")
-    return Path(value).expanduser() if value else Path.home() / ".codex"
+    if not value:
+        return Path.home() / ".codex"
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # ~user of an unknown user: the loader reports it as written
+        return Path(value)
 
 
 def _mentions_otel(path: Path) -> bool:

@@ -19,6 +19,7 @@ from codex_otel_config.outcomes import Code, ExportFailure
 from codex_otel_config.settings.redact import scrub
 
 __all__ = [
+    "CREDENTIAL_STATUSES",
     "classify_exception",
     "classify_grpc",
     "classify_http",
@@ -135,6 +136,13 @@ _GRPC_UNAVAILABLE_CAUSES: tuple[tuple[tuple[str, ...], Code], ...] = (
 )
 
 
+#: gRPC statuses whose details are the server's words about our credentials — the gRPC form of
+#: a 401/403 body, which may quote the token it rejected: never copied into a message, just as
+#: HTTP bodies never are. (Other details are kept, shortened and scrubbed: for UNAVAILABLE they
+#: are grpc's own diagnosis of a failed connection.)
+CREDENTIAL_STATUSES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED"})
+
+
 def _grpc_unavailable_cause(details: str) -> Code | None:
     """``UNAVAILABLE`` covers every failure to connect; the details tell which one, so a
     wrong CA reads ``tls_untrusted`` over gRPC as over HTTP (``grpc_status`` keeps the name)."""
@@ -152,13 +160,14 @@ def classify_grpc(
     *,
     secrets: Sequence[str] = (),
 ) -> ExportFailure:
-    """Classify a gRPC status by name; ``details`` are scrubbed and shortened."""
+    """Classify a gRPC status by name; ``details`` are scrubbed and shortened (and left out
+    for :data:`CREDENTIAL_STATUSES`)."""
     name = _grpc_name(code_name)
     code = _GRPC_CODES.get(name, Code.UNEXPECTED_RESPONSE)
     if code is Code.GRPC_UNAVAILABLE and details:
         code = _grpc_unavailable_cause(details) or code
     message = f"grpc {name}"
-    if details:
+    if details and name not in CREDENTIAL_STATUSES:
         message += f": {safe_text(details, secrets)}"
     return ExportFailure(
         code=code,

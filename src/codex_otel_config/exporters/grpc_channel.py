@@ -13,6 +13,7 @@ from an override of that hook rather than once after construction.
 
 from __future__ import annotations
 
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import grpc
 
 from codex_otel_config.exporters.attempts import AttemptLog
-from codex_otel_config.exporters.classify import classify_grpc
+from codex_otel_config.exporters.classify import CREDENTIAL_STATUSES, classify_grpc, safe_text
 from codex_otel_config.outcomes import Code, ExportFailure
 
 __all__ = ["RecordingInterceptor", "intercepted"]
@@ -130,3 +131,32 @@ def intercepted(base: type[_E], interceptor: RecordingInterceptor) -> type[_E]:
         (base,),
         {"_initialize_channel_and_stub": _initialize_channel_and_stub},
     )
+
+
+class _SdkDetailsFilter(logging.Filter):
+    """The SDK's gRPC exporter logs every failed call with the server's status details into
+    the application's logging. Those details get the same treatment as in our messages:
+    left out for :data:`CREDENTIAL_STATUSES` (a server rejecting a token may quote it), else
+    URLs cut and the text bounded. Both of its "details" messages end with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(args, tuple)
+            and args
+            and isinstance(args[-1], str)
+            and "details" in str(record.msg).lower()
+        ):
+            names = {getattr(arg, "name", None) for arg in args}
+            details = "(omitted)" if names & CREDENTIAL_STATUSES else safe_text(args[-1])
+            record.args = (*args[:-1], details)
+        return True
+
+
+def _filter_sdk_logs() -> None:
+    logger = logging.getLogger("opentelemetry.exporter.otlp.proto.grpc.exporter")
+    if not any(isinstance(f, _SdkDetailsFilter) for f in logger.filters):
+        logger.addFilter(_SdkDetailsFilter())
+
+
+_filter_sdk_logs()

@@ -108,9 +108,24 @@ def ssl_context(tls: Tls | None, prefix: str = "") -> ssl.SSLContext:
         and tls.client_certificate is not None
         and tls.client_private_key is not None
     ):
+        asked: list[bool] = []
+
+        def no_passphrase() -> bytes:
+            # Without a callback OpenSSL prompts on the terminal and blocks the caller.
+            asked.append(True)
+            return b""
+
         try:
-            context.load_cert_chain(tls.client_certificate, tls.client_private_key)
+            context.load_cert_chain(
+                tls.client_certificate, tls.client_private_key, password=no_passphrase
+            )
         except (ssl.SSLError, OSError) as exc:
+            if asked:
+                raise MaterialError(
+                    _key(prefix, "client_private_key"),
+                    "the private key is encrypted; passphrases are not supported "
+                    "(store the key unencrypted, readable only by the application)",
+                ) from None
             raise MaterialError(
                 _key(prefix, "client_certificate"),
                 _ssl_reason(exc, "certificate and private key cannot be used together"),

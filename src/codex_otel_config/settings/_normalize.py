@@ -17,6 +17,7 @@ from typing import Any
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
+from codex_otel_config.settings.model import expand_user
 
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -162,7 +163,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
             if not value.strip():
                 ctx.problem(key, "expected a file path, found an empty string")
                 return _INVALID
-            path = Path(value).expanduser()
+            path = expand_user(value)
             return str(path if path.is_absolute() else ctx.base_dir / path)
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")

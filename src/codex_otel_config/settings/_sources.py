@@ -17,7 +17,7 @@ from typing import Any
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import schema
 from codex_otel_config.settings._normalize import Context, normalize
-from codex_otel_config.settings.model import Source
+from codex_otel_config.settings.model import Source, expand_user
 
 SECRETS_NAME = ".secrets.toml"
 DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
@@ -134,7 +134,7 @@ def settings_files(
     if files is not None:
         named, origin = [Path(f) for f in files], "files="
     elif (env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip()):
-        named = [Path(p.strip()).expanduser() for p in env_files.split(",") if p.strip()]
+        named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
         defaults = [codex_home / name for name in DEFAULT_FILE_NAMES] + [Path(PROJECT_FILE)]

@@ -32,6 +32,7 @@ from codex_otel_config.settings.model import (
     NoExporter,
     OtelSettings,
     Source,
+    expand_user,
     source_in,
 )
 
@@ -126,7 +127,7 @@ def list_environments(
 def codex_home_from(environ: Mapping[str, str]) -> Path:
     """``$CODEX_HOME`` (``~`` expanded) or ``~/.codex``."""
     value = (environ.get("CODEX_HOME") or "").strip()
-    return Path(value).expanduser() if value else Path.home() / ".codex"
+    return expand_user(value) if value else Path.home() / ".codex"
 
 
 def selected_env(env: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:

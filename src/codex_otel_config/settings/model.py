@@ -189,9 +189,19 @@ class ProcessorSettings:
     metric_export_interval_ms: int | None = None
 
 
+def expand_user(value: str) -> Path:
+    """``value`` with a leading ``~`` / ``~user`` expanded; kept as written when that is
+    impossible (an unknown user: ``expanduser`` raises ``RuntimeError``), so the path is then
+    reported missing like any other instead of crashing the loader."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:
+        return Path(value)
+
+
 def _default_codex_home() -> Path:
     env = os.environ.get("CODEX_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".codex"
+    return expand_user(env) if env else Path.home() / ".codex"
 
 
 @dataclass(frozen=True)

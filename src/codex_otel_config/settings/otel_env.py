@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings._tree import leaves
-from codex_otel_config.settings.model import Signal, Source
+from codex_otel_config.settings.model import Signal, Source, expand_user
 
 SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
 SIGNAL_KEYS: dict[Signal, str] = {
@@ -363,7 +363,7 @@ def _read_signal_vars(
             problem(name, f"{key}.compression", f'"{v}" is not one of "none", "gzip"')
     for suffix, tls_key in _TLS_VARS.items():
         if (v := get(name := f"{prefix}_{suffix}")) is not None:
-            path = Path(v).expanduser()
+            path = expand_user(v)
             found[tls_key] = Setting(str(path if path.is_absolute() else base / path), name)
     return found
 

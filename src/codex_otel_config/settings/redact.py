@@ -22,7 +22,11 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """Remove any known secret value from a message before it is shown or logged."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+    """Remove any known secret value from a message before it is shown or logged. A value
+    made of several words (``Bearer <token>``) is also masked word by word, for its long
+    words (>= 8 characters): a server echoes the token, not the scheme."""
+    candidates = {s for s in secrets if s and len(s) >= 4}
+    candidates |= {w for s in candidates if " " in s.strip() for w in s.split() if len(w) >= 8}
+    for secret in sorted(candidates, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

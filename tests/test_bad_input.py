@@ -544,3 +544,22 @@ def test_corpus_bootstrap_never_raises_unless_strict(environ: dict[str, str]) ->
         assert (strict is None) == (provider is None)
         if strict is not None:
             strict.shutdown(timeout=0.2)
+
+
+@pytest.mark.parametrize("command", ["show", "check", "send-test-events"])
+def test_processor_tuning_the_sdk_refuses_is_a_settings_error_at_load(command: str) -> None:
+    """Caught by the loader, so every command exits 2 naming key and layer (no pipeline)."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
+           "OTEL_BSP_MAX_QUEUE_SIZE": "8", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64"}
+    run = subprocess.run(
+        [sys.executable, "-m", "codex_otel_config", command, "--config", "/dev/null"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    output = run.stdout + run.stderr  # check reports in its table, the others on stderr
+    assert run.returncode == 2, output
+    assert "processors.bsp_max_export_batch_size" in output
+    assert "OTEL_BSP_MAX_EXPORT_BATCH_SIZE" in output
+    assert "Traceback" not in output

@@ -12,32 +12,15 @@ import logging
 import socket
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.exporters.recording import ExportStats, Recorder
-from codex_otel_config.settings.model import OtelSettings, ProcessorSettings, Signal
+from codex_otel_config.settings.model import METRIC_EXPORT_INTERVAL_MS, OtelSettings, Signal
 
 __all__ = ["Pipeline", "build_resource", "check_processors"]
-
-# The SDK's documented defaults, passed explicitly so that values come from the settings
-# (which read OTEL_BSP_* / OTEL_BLRP_* from the environment they were given), never from a
-# second read of os.environ by the SDK.
-_BSP_DEFAULTS = {
-    "schedule_delay_ms": 5000,
-    "max_queue_size": 2048,
-    "max_export_batch_size": 512,
-    "export_timeout_ms": 30000,
-}
-_BLRP_DEFAULTS = {
-    "schedule_delay_ms": 1000,
-    "max_queue_size": 2048,
-    "max_export_batch_size": 512,
-    "export_timeout_ms": 30000,
-}
-_METRIC_INTERVAL_MS = 60000
 
 #: Loggers whose records a bridged handler must not export: the SDK's own export errors
 #: and the HTTP/gRPC stacks under it would otherwise feed failures back into the pipeline.
@@ -60,40 +43,13 @@ class Pipeline:
         return self.recorder.stats
 
 
-def _tuning(
-    settings: ProcessorSettings, prefix: str, defaults: Mapping[str, int]
-) -> dict[str, int]:
-    return {
-        name: value if (value := getattr(settings, f"{prefix}_{name}")) is not None else default
-        for name, default in defaults.items()
-    }
-
-
 def check_processors(settings: OtelSettings) -> None:
-    """Reject tunings the SDK would refuse with a bare ``ValueError`` (as a SettingsError)."""
-    problems: list[Problem] = []
-    for prefix, defaults in (("bsp", _BSP_DEFAULTS), ("blrp", _BLRP_DEFAULTS)):
-        tuned = _tuning(settings.processors, prefix, defaults)
-        for name, value in tuned.items():
-            if value <= 0 and name != "export_timeout_ms":
-                key = f"processors.{prefix}_{name}"
-                problems.append(
-                    Problem(key, settings.source_of(key).describe(), f"must be > 0, got {value}")
-                )
-        if tuned["max_export_batch_size"] > tuned["max_queue_size"]:
-            key = f"processors.{prefix}_max_export_batch_size"
-            problems.append(
-                Problem(
-                    key,
-                    settings.source_of(key).describe(),
-                    f"{tuned['max_export_batch_size']} exceeds the queue size "
-                    f"{tuned['max_queue_size']}",
-                )
-            )
-    interval = settings.processors.metric_export_interval_ms
-    if interval is not None and interval <= 0:
-        key = "processors.metric_export_interval_ms"
-        problems.append(Problem(key, settings.source_of(key).describe(), "must be > 0"))
+    """Settings built in code skip the loader: refuse what the SDK would with a bare
+    ``ValueError``, as a :class:`SettingsError` (the loader reports the same problems)."""
+    problems = [
+        Problem(key, settings.source_of(key).describe(), message)
+        for key, message in settings.processors.problems()
+    ]
     if problems:
         raise SettingsError(problems)
 
@@ -166,7 +122,7 @@ def build_traces(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[
     from opentelemetry.sdk.trace import TracerProvider
 
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    processor = _batch(_counting_span_processor(), settings, "bsp", _BSP_DEFAULTS, exporter)
+    processor = _batch(_counting_span_processor(), settings, "bsp", exporter)
     provider.add_span_processor(processor)
     return provider, _batched_pipeline("traces", provider, exporter)
 
@@ -175,17 +131,16 @@ def build_logs(settings: OtelSettings, exporter: Any, resource: Any) -> tuple[An
     from opentelemetry.sdk._logs import LoggerProvider
 
     provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    processor = _batch(_counting_log_processor(), settings, "blrp", _BLRP_DEFAULTS, exporter)
+    processor = _batch(_counting_log_processor(), settings, "blrp", exporter)
     provider.add_log_record_processor(processor)
     return provider, _batched_pipeline("logs", provider, exporter)
 
 
 def _batch(
-    processor_class: type, settings: OtelSettings, prefix: str, defaults: Mapping[str, int],
-    exporter: Any,
+    processor_class: type, settings: OtelSettings, prefix: Literal["bsp", "blrp"], exporter: Any
 ) -> Any:
     """A counting batch processor tuned from ``OTEL_BSP_*`` / ``OTEL_BLRP_*`` (via settings)."""
-    tuned = _tuning(settings.processors, prefix, defaults)
+    tuned = settings.processors.tuned(prefix)
     return processor_class(
         exporter,
         exporter.stats,
@@ -212,7 +167,7 @@ def build_metrics(settings: OtelSettings, exporter: Any) -> tuple[Any, Pipeline]
     registers an unbounded SDK at-exit shutdown; that is replaced by ours."""
     from codex_otel_config.metrics import MetricsClient, MetricsConfig
 
-    interval_ms = settings.processors.metric_export_interval_ms or _METRIC_INTERVAL_MS
+    interval_ms = settings.processors.metric_export_interval_ms or METRIC_EXPORT_INTERVAL_MS
     config = (
         MetricsConfig.otlp(
             settings.environment, settings.service_name, settings.service_version, exporter

@@ -60,6 +60,8 @@ class Builder:
         exporters = {key: self.exporter(key, m.get(key)) for key in schema.EXPORTER_KEYS}
         self._drop_inherited_duplicates()
         processors = ProcessorSettings(**dict(m.get("processors", {})))
+        for key, message in processors.problems():
+            self.problem(key, message)
         return OtelSettings(
             environment=str(m["environment"]),
             service_name=str(m["service_name"]),

@@ -173,6 +173,24 @@ def source_in(provenance: Mapping[str, Source], key: str) -> Source:
     return DEFAULT_SOURCE
 
 
+# The SDK's documented batch processor defaults, used when a tuning is not set, so values come
+# from the settings (which read OTEL_BSP_* / OTEL_BLRP_* from the environment they were
+# given), never from a second read of os.environ by the SDK.
+BSP_DEFAULTS: Mapping[str, int] = MappingProxyType({
+    "schedule_delay_ms": 5000,
+    "max_queue_size": 2048,
+    "max_export_batch_size": 512,
+    "export_timeout_ms": 30000,
+})
+BLRP_DEFAULTS: Mapping[str, int] = MappingProxyType({
+    "schedule_delay_ms": 1000,
+    "max_queue_size": 2048,
+    "max_export_batch_size": 512,
+    "export_timeout_ms": 30000,
+})
+METRIC_EXPORT_INTERVAL_MS = 60000
+
+
 @dataclass(frozen=True)
 class ProcessorSettings:
     """Batch processor and reader tuning from ``OTEL_BSP_*``, ``OTEL_BLRP_*`` and
@@ -187,6 +205,35 @@ class ProcessorSettings:
     blrp_max_export_batch_size: int | None = None
     blrp_export_timeout_ms: int | None = None
     metric_export_interval_ms: int | None = None
+
+    def tuned(self, prefix: Literal["bsp", "blrp"]) -> dict[str, int]:
+        """The batch processor tuning of ``prefix`` with the SDK's defaults filled in."""
+        defaults = BSP_DEFAULTS if prefix == "bsp" else BLRP_DEFAULTS
+        return {
+            name: value if (value := getattr(self, f"{prefix}_{name}")) is not None else default
+            for name, default in defaults.items()
+        }
+
+    def problems(self) -> list[tuple[str, str]]:
+        """``(key, message)`` for tunings the SDK would refuse with a bare ``ValueError``;
+        checked when settings load (so ``show``/``check`` exit 2) and again at bootstrap."""
+        found: list[tuple[str, str]] = []
+        prefixes: tuple[Literal["bsp", "blrp"], ...] = ("bsp", "blrp")
+        for prefix in prefixes:
+            tuned = self.tuned(prefix)
+            for name, value in tuned.items():
+                if value <= 0 and name != "export_timeout_ms":
+                    found.append((f"processors.{prefix}_{name}", f"must be > 0, got {value}"))
+            if tuned["max_export_batch_size"] > tuned["max_queue_size"]:
+                found.append((
+                    f"processors.{prefix}_max_export_batch_size",
+                    f"{tuned['max_export_batch_size']} exceeds the queue size "
+                    f"{tuned['max_queue_size']}",
+                ))
+        interval = self.metric_export_interval_ms
+        if interval is not None and interval <= 0:
+            found.append(("processors.metric_export_interval_ms", "must be > 0"))
+        return found
 
 
 def expand_user(value: str) -> Path:

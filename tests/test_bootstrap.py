@@ -221,6 +221,31 @@ def test_black_holed_collector_is_bounded(
 
 @pytest.mark.fault
 @pytest.mark.parametrize("protocol", ["binary", "grpc"])
+def test_a_timed_out_flush_stops_at_its_deadline(
+    receiver: Receiver, providers: list[OtelProvider], protocol: str
+) -> None:
+    """A flush that timed out must not keep retrying behind the caller's back: its requests
+    end at the deadline, so once the collector answers again the next flush delivers."""
+    receiver.set_behavior(Behavior(blackhole=True))
+    provider = _build(
+        OtelSettings(trace_exporter=_exporter(protocol, receiver, timeout=30)), providers
+    )
+    tracer = provider.tracer_provider.get_tracer("deadline")
+    with tracer.start_as_current_span("lost"):
+        pass
+    assert provider.force_flush(timeout=0.5)["traces"].status == "timed_out"
+    receiver.set_behavior(None)
+    with tracer.start_as_current_span("delivered"):
+        pass
+    report = provider.force_flush(timeout=5)["traces"]
+    # "lost" was never answered (its failure may end inside this flush's window, so the
+    # status may say "failed"); "delivered" was sent and answered.
+    assert (report.exported, report.failed) == (1, 1), str(report)
+    assert "delivered" in [span.name for span in receiver.spans]
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("protocol", ["binary", "grpc"])
 def test_refused_collector_is_bounded_and_classified(
     providers: list[OtelProvider], protocol: str
 ) -> None:

@@ -271,3 +271,35 @@ def test_repeated_config_later_file_wins(tmp_path: Path) -> None:
     assert doc["settings"]["service_name"] == "b"
     assert doc["settings"]["environment"] == "from-a"
     assert doc["sources"]["service_name"] == f"{b} [default]"
+
+
+def test_show_explain_codex_config_layer(tmp_path: Path) -> None:
+    """Layer 2 through the console script: the Codex sub-table form, its relative TLS path
+    resolved against CODEX_HOME, the header masked, the inherited trace endpoint explained."""
+    home = tmp_path / "codex-home"
+    (home / "certs").mkdir(parents=True)
+    (home / "certs" / "otel-ca.pem").write_text("pem")
+    write(home / "config.toml", """
+        model = "gpt-5"
+        [otel]
+        environment = "staging"
+        [otel.exporter."otlp-http"]
+        endpoint = "https://otel.example.com/v1/logs"
+        protocol = "binary"
+        [otel.exporter."otlp-http".headers]
+        "x-otlp-api-key" = "${OTLP_TOKEN}"
+        [otel.exporter."otlp-http".tls]
+        ca-certificate = "certs/otel-ca.pem"
+    """)
+    result = run("show", "--explain", env={"CODEX_HOME": str(home), "OTLP_TOKEN": SECRET_HEADER})
+    assert result.returncode == 0, result.stderr
+    rows = _lines(result.stdout)
+    codex = f"{home / 'config.toml'} [otel]"
+    assert rows["environment"].startswith("staging") and rows["environment"].endswith(codex)
+    assert rows["logs.endpoint"].endswith(codex)
+    assert rows["logs.headers.x-otlp-api-key"].startswith("****7f3a")
+    assert rows["logs.headers.x-otlp-api-key"].endswith(codex)
+    assert rows["logs.tls.ca-certificate"].startswith(str(home / "certs" / "otel-ca.pem"))
+    assert rows["traces.endpoint"].startswith("https://otel.example.com/v1/traces")
+    assert "its /v1/logs path became /v1/traces" in rows["traces.endpoint"]
+    assert SECRET_HEADER not in result.stdout

@@ -415,3 +415,41 @@ def test_http_settings_never_import_grpc(protocol: str) -> None:
     assert not [m for m in loaded if m.startswith("requests")]
     json_loaded = [m for m in loaded if m.startswith("opentelemetry.exporter.otlp.json")]
     assert bool(json_loaded) == (protocol == "json")
+
+
+_CA_VARIABLES = (
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_ca_variables_never_override_the_configured_ca(
+    receiver_factory: Any, tls_bundle: TlsBundle, protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The machine's CA-bundle variables (set on many hosts) trust neither more nor less
+    than the configured CA: the collector's CA in them does not rescue a wrong configured CA,
+    and an unrelated CA in them does not break the right one."""
+    receiver = receiver_factory(tls=tls_bundle.server_tls())
+    for name in _CA_VARIABLES:
+        monkeypatch.setenv(name, str(tls_bundle.ca_cert))
+    wrong = build_exporter(
+        "traces",
+        _settings_exporter(
+            protocol, receiver, "traces", tls=Tls(ca_certificate=tls_bundle.other_ca_cert)
+        ),
+    )
+    assert not _export("traces", wrong)
+    error = wrong.stats.snapshot().last_error
+    assert error is not None and error.code is Code.TLS_UNTRUSTED, error
+    assert receiver.spans == []
+    for name in _CA_VARIABLES:
+        monkeypatch.setenv(name, str(tls_bundle.other_ca_cert))
+    right = build_exporter(
+        "traces",
+        _settings_exporter(protocol, receiver, "traces", tls=Tls(ca_certificate=tls_bundle.ca_cert)),
+    )
+    assert _export("traces", right), right.stats.snapshot().last_error
+    assert len(receiver.spans) == 1

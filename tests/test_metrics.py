@@ -220,6 +220,22 @@ def test_meter_name_and_resource() -> None:
     assert resource_metrics.scope_metrics[0].scope.name == "codex"
 
 
+def test_resource_is_only_what_the_config_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The metrics resource does not re-read ``OTEL_RESOURCE_ATTRIBUTES`` from ``os.environ``
+    (bootstrap may have read another environment) nor run resource detectors, which may be
+    slow or reach the network; it matches the traces and logs resource."""
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "leaked=yes")
+    monkeypatch.setenv("OTEL_EXPERIMENTAL_RESOURCE_DETECTORS", "process")
+    client = MetricsClient(MetricsConfig.in_memory("staging", "codex-cli", "1.2.3"))
+    client.counter("codex.turns", 1)
+    client.shutdown()
+    resource_metrics = exported(client).get_finished_metrics()[0].resource_metrics[0]
+    keys = set(resource_metrics.resource.attributes)
+    assert "leaked" not in keys
+    assert not any(key.startswith("process.") for key in keys), keys
+    assert {"service.name", "service.version", "env", "telemetry.sdk.name"} <= keys
+
+
 def test_record_duration_is_in_milliseconds(client: MetricsClient) -> None:
     client.record_duration("codex.op.duration_ms", timedelta(milliseconds=250))
     client.record_duration("codex.op.duration_ms", 0.5)

@@ -387,3 +387,28 @@ def test_every_problem_in_one_raise_with_key_and_layer(tmp_path: Path) -> None:
     assert len(err.problems) == 4
     assert err.key == "exporter" and err.layer == f"{tmp_path / 'config.toml'} [otel]"
     assert "4 problems" in str(err)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+     "CODEX_OTEL_EXPORTER__OTLP_HTTP__ENDPOINT"],
+)
+@pytest.mark.parametrize(
+    "url", ["admin:hunter2-pw@collector:4318", "ftp://admin:hunter2-pw@collector:4318"]
+)
+def test_credentials_in_a_malformed_endpoint_are_masked(
+    tmp_path: Path, variable: str, url: str
+) -> None:
+    found = one_problem(tmp_path, {variable: url})
+    assert "hunter2" not in found and "****@collector:4318" in found, found
+
+
+def test_batch_larger_than_queue_names_the_layer_that_shrank_the_queue(tmp_path: Path) -> None:
+    """The default batch (512) is not the user's doing: the problem names the variable that
+    set the queue size, not "built-in default"."""
+    found = one_problem(tmp_path, {"OTEL_BSP_MAX_QUEUE_SIZE": "8"})
+    assert found == (
+        "env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_export_batch_size: 512 exceeds the "
+        "queue size 8"
+    )

@@ -148,6 +148,27 @@ def test_override_value_forms(tmp_path: Path) -> None:
     assert s.exporter == OtlpHttp(endpoint="http://127.0.0.1:4318", protocol="json")
 
 
+@pytest.mark.parametrize("inline_first", [True, False])
+def test_override_inline_exporter_with_a_dotted_field(tmp_path: Path, inline_first: bool) -> None:
+    """``--set 'exporter={ otlp-http = {…} }' --set exporter.otlp-http.timeout=3``: a table
+    and one of its fields, in either order, not "a string and a table"."""
+    inline = ("exporter", '{ otlp-http = { endpoint = "http://127.0.0.1:4318" } }')
+    dotted = ("exporter.otlp-http.timeout", "3")
+    s = load(tmp_path, overrides=dict([inline, dotted] if inline_first else [dotted, inline]))
+    assert s.exporter == OtlpHttp(endpoint="http://127.0.0.1:4318", timeout=3.0)
+    assert s.source_of("exporter.otlp-http.timeout").layer == "override"
+    env = {
+        "CODEX_OTEL_EXPORTER": inline[1],
+        "CODEX_OTEL_EXPORTER__OTLP_HTTP__TIMEOUT": "3",
+    }
+    from_env = load(tmp_path, env)
+    assert from_env.exporter == OtlpHttp(endpoint="http://127.0.0.1:4318", timeout=3.0)
+    assert (
+        from_env.source_of("exporter.otlp-http.timeout").variable
+        == "CODEX_OTEL_EXPORTER__OTLP_HTTP__TIMEOUT"
+    )
+
+
 # -- adjacent pairs -----------------------------------------------------------------------
 
 

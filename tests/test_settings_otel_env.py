@@ -33,6 +33,35 @@ def test_per_signal_endpoint_is_verbatim(tmp_path: Path) -> None:
     )
 
 
+
+def test_per_signal_endpoint_without_path_is_verbatim_with_a_warning(tmp_path: Path) -> None:
+    """The spec: a per-signal endpoint is used as-is, a URL with no path meaning the root path;
+    only the generic endpoint gets /v1/<signal>. The likely mistake gets a warning."""
+    s = load(
+        tmp_path,
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:9000",
+        },
+    )
+    assert s.exporter_for("traces").endpoint == "http://127.0.0.1:9000"  # type: ignore[union-attr]
+    assert s.exporter_for("logs").endpoint == "http://127.0.0.1:4318/v1/logs"  # type: ignore[union-attr]
+    assert [w for w in s.warnings if "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" in w] == [
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has no path: as the OpenTelemetry specification "
+        "says, a per-signal endpoint is used as written, so traces are posted to / (collectors "
+        "listen on /v1/traces: add that path to the variable)"
+    ]
+    # A later layer that sets the endpoint follows the settings rule again (path appended).
+    later = load(
+        tmp_path,
+        {
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:9000",
+            "CODEX_OTEL_TRACE_EXPORTER__OTLP_HTTP__ENDPOINT": "http://127.0.0.1:9001",
+        },
+    )
+    assert later.exporter_for("traces").endpoint == "http://127.0.0.1:9001/v1/traces"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("protocol", "kind", "encoding"),
     [

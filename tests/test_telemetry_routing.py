@@ -408,6 +408,30 @@ def test_routes_tool_result_log_and_trace_events(otel: Otel) -> None:
     assert count.attributes["success"] == "true"
 
 
+def test_failed_tool_error_text_stays_out_of_traces(otel: Otel) -> None:
+    """A tool that could not run: its error is its output — in logs, only its shape in traces."""
+    with otel.root():
+        otel.session().log_tool_failed("shell", "denied: cat /home/secret.txt\nline 2", "call-9")
+    log = only(otel.log_records("codex.tool_result"))
+    assert log["output"] == "denied: cat /home/secret.txt\nline 2"
+    assert_has(log, {"success": False, "duration_ms": 0, "call_id": "call-9"})
+    event = only(otel.span_events("codex.tool_result"))
+    assert_has(
+        event,
+        {
+            "tool_name": "shell",
+            "call_id": "call-9",
+            "success": False,
+            "duration_ms": 0,
+            "output_length": 35,
+            "output_line_count": 2,
+            "tool_origin": "builtin",
+        },
+    )
+    assert "secret" not in repr(event)
+    assert otel.metric_points("codex.tool.call") == []
+
+
 def test_tool_decision_is_log_only(otel: Otel) -> None:
     otel.session().tool_decision("shell", "call-2", "Approved", ToolDecisionSource.USER)
     log = only(otel.log_records("codex.tool_decision"))

@@ -35,8 +35,9 @@ def _print_human(rows: list[Any], warnings: tuple[str, ...], explain: bool) -> N
     from rich.table import Table
     from rich.text import Text
 
-    # A pipe gets wide lines (no wrapping mid-value); a terminal gets its own width.
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    # A pipe gets one line per value however long (a long file path in --explain must not
+    # wrap mid-path, or `| grep` breaks); a terminal gets its own width.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100_000)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("key", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")

@@ -7,8 +7,9 @@ attach a classified :class:`~codex_otel_config.outcomes.ExportFailure` to the fa
 
 Deadlines: ``flush`` sets a *thread-local* deadline (the SDK runs a forced flush on the calling
 thread, so only that flush's requests are cut short, not the background exporter's), and
-``shutdown`` sets an *instance* deadline that applies to every thread. A request that would
-start after its deadline is not sent at all.
+``shutdown`` sets an *instance* deadline that applies to every thread. A request (or retry) of
+an export begun before its deadline is not sent once the deadline has passed; the retry loops
+of both SDK exporters are told it is final, so they stop instead of backing off.
 """
 
 from __future__ import annotations
@@ -39,8 +40,18 @@ class AttemptLog:
 
     # -- outcomes ---------------------------------------------------------------------------
     def reset(self) -> None:
+        """A new export begins on this thread: forget the previous one's outcome.
+
+        A flush deadline that has already passed no longer applies: the flush it bounded is
+        over, and this thread is only draining what was queued since, as the background
+        worker would; failing those items unsent would lose them for nothing. (A deadline
+        still bounds every export that *began* before it, retries included.)
+        """
         self._last = None
         self._attempted = False
+        local: float | None = getattr(self._local, "deadline", None)
+        if local is not None and local <= time.monotonic():
+            self._local.deadline = None
 
     def record(self, outcome: ExportFailure) -> None:
         """Record one attempt's classified outcome (``Code.OK`` for a success)."""

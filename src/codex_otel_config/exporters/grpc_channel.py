@@ -26,7 +26,8 @@ from codex_otel_config.outcomes import Code, ExportFailure
 
 __all__ = ["RecordingInterceptor", "intercepted"]
 
-_MIN_TIMEOUT_S = 0.001
+#: A retry delay no export timeout reaches (about 31 years).
+_NO_RETRY_DELAY_S = 10**9
 
 
 class _CallDetails(
@@ -37,6 +38,45 @@ class _CallDetails(
     grpc.ClientCallDetails,  # type: ignore[misc]
 ):
     """``grpc.ClientCallDetails`` is abstract; this is the usual concrete form."""
+
+
+def _no_retry_metadata() -> tuple[tuple[str, bytes], ...]:
+    """Trailing metadata with a ``RetryInfo`` delay longer than any export timeout: the SDK
+    honours a server's retry delay and gives up when it exceeds the time left."""
+    from google.rpc.error_details_pb2 import RetryInfo
+
+    info = RetryInfo()
+    info.retry_delay.seconds = _NO_RETRY_DELAY_S
+    return (("google.rpc.retryinfo-bin", info.SerializeToString()),)
+
+
+class DeadlineNotSent(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+    """The call was not sent: a flush/shutdown deadline had passed. Raised by the
+    interceptor (no channel I/O), ``DEADLINE_EXCEEDED`` and final for the SDK's retry loop."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def details(self) -> str:
+        return "not sent: flush/shutdown deadline reached"
+
+    def initial_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        return ()
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        return _no_retry_metadata()
+
+    def is_active(self) -> bool:
+        return False
+
+    def time_remaining(self) -> float | None:
+        return None
+
+    def cancel(self) -> bool:
+        return False
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        return False
 
 
 class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
@@ -57,13 +97,10 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
     ) -> Any:
         timeout = self._attempts.clamp(client_call_details.timeout)
         if timeout is not None and timeout <= 0:
-            # Sent with a token deadline: grpc then fails the call locally with
-            # DEADLINE_EXCEEDED, which the SDK treats like any other failed call.
+            # Not sent. A plain DEADLINE_EXCEEDED would be retried by the SDK (with back-off,
+            # until its own timeout, holding the exporter): this one says it is final.
             self._attempts.deadline_failure()
-            timeout = _MIN_TIMEOUT_S
-            deadline_hit = True
-        else:
-            deadline_hit = False
+            raise DeadlineNotSent()
         details = _CallDetails(
             client_call_details.method,
             timeout,
@@ -73,8 +110,7 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
             getattr(client_call_details, "compression", None),
         )
         outcome = continuation(details, request)
-        if not deadline_hit:
-            self._record(outcome)
+        self._record(outcome)
         return outcome
 
     def _record(self, outcome: Any) -> None:

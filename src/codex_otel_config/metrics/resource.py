@@ -10,7 +10,13 @@ import platform
 from collections.abc import Mapping
 from functools import lru_cache
 
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import (
+    TELEMETRY_SDK_LANGUAGE,
+    TELEMETRY_SDK_NAME,
+    TELEMETRY_SDK_VERSION,
+    Resource,
+)
+from opentelemetry.sdk.version import __version__ as sdk_version
 
 from codex_otel_config.metrics.names import (
     RESOURCE_ENV,
@@ -72,4 +78,15 @@ def metrics_resource(
         attributes[RESOURCE_OS] = os_name
     if os_version != UNSPECIFIED:
         attributes[RESOURCE_OS_VERSION] = os_version
-    return Resource.create(attributes)
+    # ``Resource(...)``, not ``Resource.create()``: that one re-reads OTEL_RESOURCE_ATTRIBUTES
+    # and OTEL_SERVICE_NAME from os.environ (bootstrap's settings already honour them, and may
+    # come from another environment) and runs the detectors named by
+    # OTEL_EXPERIMENTAL_RESOURCE_DETECTORS, which may be slow or query the network.
+    return Resource({**_SDK_ATTRIBUTES, **attributes})
+
+
+_SDK_ATTRIBUTES = {
+    TELEMETRY_SDK_LANGUAGE: "python",
+    TELEMETRY_SDK_NAME: "opentelemetry",
+    TELEMETRY_SDK_VERSION: sdk_version,
+}

@@ -29,6 +29,7 @@ from codex_otel_config.settings.model import (
     Tls,
     source_in,
 )
+from codex_otel_config.settings.redact import mask_url
 
 _SIGNAL_OF = {"exporter": "logs", "trace_exporter": "traces", "metrics_exporter": "metrics"}
 
@@ -61,7 +62,7 @@ class Builder:
         self._drop_inherited_duplicates()
         processors = ProcessorSettings(**dict(m.get("processors", {})))
         for key, message in processors.problems():
-            self.problem(key, message)
+            self.problem(key, message, layer_key=self._processor_layer_key(key))
         return OtelSettings(
             environment=str(m["environment"]),
             service_name=str(m["service_name"]),
@@ -78,6 +79,18 @@ class Builder:
             provenance=self.provenance,
             warnings=tuple(dict.fromkeys([*warnings, *self.warnings])),
         )
+
+    def _processor_layer_key(self, key: str) -> str:
+        """A tuning left at the SDK default can only be wrong because of another one of its
+        processor that a layer set (a queue smaller than the default batch): name that."""
+        if self.source_of(key).layer != "default":
+            return key
+        prefix = key.split(".", 1)[1].split("_", 1)[0]  # "bsp" or "blrp"
+        for name in schema.PROCESSOR_KEYS:
+            other = f"processors.{name}"
+            if name.startswith(prefix + "_") and self.source_of(other).layer != "default":
+                return other
+        return key
 
     def _drop_inherited_duplicates(self) -> None:
         """An inherited trace exporter repeats the logs exporter's problems: say them once."""
@@ -223,14 +236,7 @@ def _first_leaf(key: str, block: Mapping[str, Any]) -> str:
 
 def _safe_url(url: str) -> str:
     """The URL quoted for a message, with any ``user:password@`` masked."""
-    try:
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            host = parts.hostname or ""
-            port = f":{parts.port}" if parts.port else ""
-            url = parts._replace(netloc=f"****@{host}{port}").geturl()
-    except ValueError:
-        pass
+    url = mask_url(url)
     text = url if len(url) <= 100 else url[:97] + "..."
     return f'"{text}"'
 

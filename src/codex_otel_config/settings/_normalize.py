@@ -19,9 +19,6 @@ from codex_otel_config.settings import schema
 from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
 from codex_otel_config.settings.model import expand_user
 
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
 #: Header names dynaconf would interpret while merging.
 _RESERVED = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 
@@ -295,7 +292,7 @@ def _string_table(
         if lower:
             name = name.lower()
             child = f"{key}.{name}"
-            if not name or not set(name) <= _TOKEN_CHARS:
+            if not name or not set(name) <= schema.HEADER_NAME_CHARS:
                 ctx.problem(child, "is not a valid header name (letters, digits and "
                             "!#$%&'*+-.^_`|~ only)")
                 continue

@@ -16,8 +16,9 @@ from typing import Any
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import schema
-from codex_otel_config.settings._normalize import Context, normalize
-from codex_otel_config.settings.model import Source, expand_user
+from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
+from codex_otel_config.settings._tree import deep_merge
+from codex_otel_config.settings.model import Source, expand_user, source_in
 
 SECRETS_NAME = ".secrets.toml"
 DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
@@ -33,12 +34,7 @@ class Fragment:
     sources: dict[str, Source] = field(default_factory=dict)
 
     def source_for(self, key: str) -> Source:
-        probe = key
-        while probe:
-            if probe in self.sources:
-                return self.sources[probe]
-            probe = probe.rpartition(".")[0]
-        return self.source
+        return source_in(self.sources, key, self.source)
 
 
 # -- TOML files ---------------------------------------------------------------------------
@@ -298,6 +294,10 @@ class _Tree:
     def insert(self, path: list[str], value: Any, origin: str, source: Source) -> None:
         if path[0] in self.mixed:
             return  # already reported
+        if isinstance(value, str) and _takes_table(path) and value.strip().startswith("{"):
+            # A TOML inline table is a table: it merges with dotted keys of the same layer.
+            parsed = parse_inline_table(value)
+            value = parsed if isinstance(parsed, dict) else value
         node = self.data
         for part in path[:-1]:
             child = node.setdefault(part, {})
@@ -308,7 +308,7 @@ class _Tree:
         if isinstance(node.get(path[-1]), dict) and not isinstance(value, Mapping):
             self._mixed(path[0], origin)
             return
-        node[path[-1]] = value
+        node[path[-1]] = deep_merge(node.get(path[-1]), value)
         dotted = ".".join(path)
         self.origins[dotted] = origin
         self.sources[dotted] = source
@@ -324,6 +324,14 @@ class _Tree:
             message=f"is given both as a string and as a table in the same layer ({both}); an "
             'exporter is either a string ("none", "statsig") or a table naming its kind',
         ))
+
+
+def _takes_table(path: list[str]) -> bool:
+    """An exporter, ``resource_attributes`` or an exporter's ``headers``: keys whose value may
+    be written as a TOML inline table."""
+    if len(path) == 1:
+        return path[0] in schema.EXPORTER_KEYS or path[0] == "resource_attributes"
+    return len(path) == 3 and path[2] == "headers"
 
 
 def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:

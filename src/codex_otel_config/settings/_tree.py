@@ -14,3 +14,13 @@ def leaves(prefix: str, value: Any) -> list[str]:
             out += leaves(f"{prefix}.{k}", v)
         return out
     return [prefix]
+
+
+def deep_merge(old: Any, new: Any) -> Any:
+    """``new`` merged into ``old`` table by table; ``new`` wins for everything else."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for k, v in new.items():
+            merged[k] = deep_merge(old[k], v) if k in old else v
+        return merged
+    return new

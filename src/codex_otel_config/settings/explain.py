@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import urlsplit
 
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -23,7 +22,7 @@ from codex_otel_config.settings.model import (
     Source,
     Statsig,
 )
-from codex_otel_config.settings.redact import mask
+from codex_otel_config.settings.redact import mask, mask_url
 
 _GENERAL = (
     "environment", "service_name", "service_version", "codex_home", "log_user_prompt",
@@ -47,15 +46,7 @@ class Row:
 
 def safe_url(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``****@``."""
-    try:
-        parts = urlsplit(url)
-        if parts.username is None and parts.password is None:
-            return url
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        return parts._replace(netloc=f"****@{host}{port}").geturl()
-    except ValueError:
-        return url
+    return mask_url(url)
 
 
 def rows(settings: OtelSettings) -> list[Row]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
-from codex_otel_config.settings._tree import leaves
+from codex_otel_config.settings._tree import deep_merge, leaves
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     NoExporter,
@@ -260,16 +260,7 @@ class _DictBackend:
 
     def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
         old = self._data.get(key)
-        self._data[key] = _deep_merge(old, value) if merge else value
-
-
-def _deep_merge(old: Any, new: Any) -> Any:
-    if isinstance(old, dict) and isinstance(new, dict):
-        merged = dict(old)
-        for k, v in new.items():
-            merged[k] = _deep_merge(old[k], v) if k in old else v
-        return merged
-    return new
+        self._data[key] = deep_merge(old, value) if merge else value
 
 
 class _Store:

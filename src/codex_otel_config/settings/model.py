@@ -163,14 +163,16 @@ class Source:
 DEFAULT_SOURCE = Source(layer="default")
 
 
-def source_in(provenance: Mapping[str, Source], key: str) -> Source:
+def source_in(
+    provenance: Mapping[str, Source], key: str, default: Source = DEFAULT_SOURCE
+) -> Source:
     """The provenance of a dotted key, falling back to its nearest recorded parent."""
     probe = key
     while probe:
         if probe in provenance:
             return provenance[probe]
         probe = probe.rpartition(".")[0]
-    return DEFAULT_SOURCE
+    return default
 
 
 # The SDK's documented batch processor defaults, used when a tuning is not set, so values come
@@ -280,15 +282,22 @@ class OtelSettings:
         return exporter
 
     def exporter_for(self, signal: Signal) -> ResolvedExporter:
-        """The exporter as it will be built: Statsig expanded, ``/v1/<signal>`` appended."""
+        """The exporter as it will be built: Statsig expanded, ``/v1/<signal>`` appended
+        (except to an endpoint from ``OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT``, which the
+        specification says is used as written)."""
         exporter = self.configured_exporter(signal)
         if self.sdk_disabled:
             return NoExporter()
         if isinstance(exporter, Statsig):
             return exporter.expand(signal)
-        if isinstance(exporter, OtlpHttp):
+        if isinstance(exporter, OtlpHttp) and not self._per_signal_endpoint(signal):
             return replace(exporter, endpoint=signal_endpoint(exporter.endpoint, signal))
         return exporter
+
+    def _per_signal_endpoint(self, signal: Signal) -> bool:
+        source = self.provenance.get(f"{EXPORTER_FIELD[signal]}.{OtlpHttp.kind}.endpoint")
+        variable = f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT"
+        return source is not None and source.layer == "otel-env" and source.variable == variable
 
     def source_of(self, key: str) -> Source:
         """The provenance of a dotted key, falling back to its nearest recorded parent."""

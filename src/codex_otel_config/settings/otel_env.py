@@ -16,7 +16,8 @@ into a layer fragment against the settings resolved so far, because the standard
   set to ``none`` or ``statsig`` by a file is left alone, with a warning that says so: the
   ``OTEL_{SIGNAL}_EXPORTER`` variable is the way to override it.
 * The generic endpoint gets ``/v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
-  per-signal endpoint is used verbatim. Timeouts are milliseconds. Header and resource
+  per-signal endpoint is used verbatim (one with no path means the root path, as the spec
+  says, with a warning). Timeouts are milliseconds. Header and resource
   attribute values are percent-decoded. An empty variable counts as unset.
 """
 
@@ -26,11 +27,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.settings import schema
 from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import Signal, Source, expand_user
+from codex_otel_config.settings.redact import mask_url
 
 SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
 SIGNAL_KEYS: dict[Signal, str] = {
@@ -57,9 +60,6 @@ PROCESSOR_VARIABLES: dict[str, str] = {
     "OTEL_BLRP_EXPORT_TIMEOUT": "blrp_export_timeout_ms",
     "OTEL_METRIC_EXPORT_INTERVAL": "metric_export_interval_ms",
 }
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,15 @@ class OtelEnv:
                 value, signal_sources = result
                 data[key] = value
                 sources.update(signal_sources)
+                if env.endpoint and not env.endpoint_is_generic and "otlp-http" in value and (
+                    _path_of(str(env.endpoint.value)) in ("", "/")
+                ):
+                    warnings.append(
+                        f"{env.endpoint.variable} has no path: as the OpenTelemetry "
+                        "specification says, a per-signal endpoint is used as written, so "
+                        f"{signal} are posted to / (collectors listen on /v1/{signal}: add that "
+                        "path to the variable)"
+                    )
         return data, sources, warnings
 
 
@@ -243,6 +252,14 @@ def _patch_signal(
             sources[f"{prefix}.tls.{tls_key}"] = setting.source
         patch["tls"] = tls
     return {new_kind: patch}, sources
+
+
+def _path_of(url: str) -> str | None:
+    """The path of ``url``; ``None`` when it cannot be parsed (the builder reports that)."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return None
 
 
 def _split(current: Any) -> tuple[str, dict[str, Any]]:
@@ -335,7 +352,7 @@ def _read_signal_vars(
             found["endpoint"] = Setting(v, name)
         else:
             problem(name, f"{key}.endpoint",
-                    f'"{v}" is not a URL; expected http://host:port or https://host:port')
+                    f'"{mask_url(v)}" is not a URL; expected http://host:port or https://host:port')
     if (v := get(name := f"{prefix}_PROTOCOL")) is not None:
         if v.lower() in PROTOCOLS:
             found["protocol"] = Setting(v.lower(), name)
@@ -384,7 +401,7 @@ def _parse_pairs(
                 message=f"entry {index} is not name=value (entries are separated by commas)",
             ))
             continue
-        if secret and not set(name) <= _TOKEN_CHARS:
+        if secret and not set(name) <= schema.HEADER_NAME_CHARS:
             out.problems.append(Problem(
                 key=key, layer=f"env {variable}",
                 message=f'entry {index}: "{name}" is not a valid header name',

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 MASK = "****"
+#: ``scheme://`` (optional) then everything up to the last ``@``: the user information.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", re.S)
 
 
 def mask(value: str | None) -> str:
@@ -30,3 +33,9 @@ def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     for secret in sorted(candidates, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``****@``; works on text that is not a
+    valid URL too (``admin:pw@host:4318``), since that is when it shows up in an error."""
+    return _USERINFO.sub(lambda m: (m.group(1) or "") + MASK + "@", url, count=1)

@@ -25,6 +25,10 @@ EXPORTER_KEYS: tuple[str, ...] = ("exporter", "trace_exporter", "metrics_exporte
 HTTP_PROTOCOLS: tuple[str, ...] = ("binary", "json")
 COMPRESSIONS: tuple[str, ...] = ("none", "gzip")
 TLS_KEYS: tuple[str, ...] = ("ca-certificate", "client-certificate", "client-private-key")
+#: The characters of an HTTP header name (RFC 9110 ``token``).
+HEADER_NAME_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 #: The variable prefix of layer 5.
 CODEX_PREFIX = "CODEX_OTEL_"

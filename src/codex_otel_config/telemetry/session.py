@@ -713,7 +713,11 @@ class SessionTelemetry:
     tool_result_with_tags = tool_result
 
     def log_tool_failed(self, tool_name: str, error: str, call_id: str | None = None) -> None:
-        """A tool that could not run at all: no metric, ``success=false``, 0 ms."""
+        """A tool that could not run at all: no metric, ``success=false``, 0 ms.
+
+        The error stands in for the tool's output: the text goes to logs only, and traces
+        get its shape, as for :meth:`tool_result`.
+        """
         log = _compact(
             {
                 "tool_name": tool_name,
@@ -729,7 +733,8 @@ class SessionTelemetry:
                 "call_id": call_id,
                 n.DURATION_MS: 0,
                 n.SUCCESS: False,
-                n.ERROR_MESSAGE: error,
+                "output_length": len(error),
+                "output_line_count": len(error.splitlines()),
                 "tool_origin": "builtin",
             }
         )

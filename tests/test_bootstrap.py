@@ -234,6 +234,10 @@ def test_a_timed_out_flush_stops_at_its_deadline(
     with tracer.start_as_current_span("lost"):
         pass
     assert provider.force_flush(timeout=0.5)["traces"].status == "timed_out"
+    # The flush's worker ends with its deadline: no retry, not even a back-off sleep.
+    for worker in [t for t in threading.enumerate() if t.name == "codex-otel-flush-traces"]:
+        worker.join(SLACK_S)
+        assert not worker.is_alive()
     receiver.set_behavior(None)
     with tracer.start_as_current_span("delivered"):
         pass

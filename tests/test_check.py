@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -306,3 +309,59 @@ def test_secrets_never_appear_in_findings_or_json(receiver: Receiver) -> None:
     text = json.dumps(report.to_dict())
     assert CANARY not in text
     assert "auth_rejected" in text and "`authorization`" in text
+
+
+@contextmanager
+def _trickle_proxy(upstream_port: int, pause: float = 0.2) -> Iterator[int]:
+    """A TCP relay to ``upstream_port`` that passes the server's bytes on one at a time,
+    ``pause`` seconds apart: every read returns before a socket timeout, the whole never."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    sockets: list[socket.socket] = [listener]
+
+    def pump(source: socket.socket, sink: socket.socket, slow: bool) -> None:
+        try:
+            while not stop.is_set():
+                data = source.recv(65536)
+                if not data:
+                    return
+                for i in range(len(data)) if slow else [None]:
+                    if stop.wait(pause if slow else 0):
+                        return
+                    sink.sendall(data if i is None else data[i : i + 1])
+        except OSError:
+            return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", upstream_port))
+            sockets.extend((client, server))
+            for args in ((client, server, False), (server, client, True)):
+                threading.Thread(target=pump, args=args, daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        for one in sockets:
+            one.close()
+
+
+@pytest.mark.timeout(20)
+def test_a_server_that_trickles_its_answer_is_bounded_by_the_timeout(
+    receiver: Receiver,
+) -> None:
+    """A socket timeout bounds each read; the otlp stage must be bounded as a whole. (The
+    TLS handshake already is: CPython gives ``do_handshake`` one deadline.)"""
+    port = int(receiver.http_url.rsplit(":", 1)[1])
+    timeout = 0.5
+    with _trickle_proxy(port) as relay:
+        report = run_check(_http(f"http://127.0.0.1:{relay}"), timeout=timeout)
+    (finding,) = _only(report, "otlp")
+    assert (finding.code, finding.status) == (Code.TIMEOUT, "fail"), finding
+    assert finding.elapsed_ms is not None and finding.elapsed_ms < timeout * 1000 + 1000

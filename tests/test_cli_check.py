@@ -8,6 +8,9 @@ canary or a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +19,14 @@ import pytest
 from codex_otel_config.receiver import Behavior, Receiver, free_port
 from codex_otel_config.receiver.certs import CertificateAuthority, TlsBundle
 from fixtures.check_cli import (
+    CLI,
     HEADER_CANARY,
     HEADERS_ENV,
     STATSIG_CANARY,
     CliRunner,
     grpc,
     http,
+    without_proxies,
     write_settings,
 )
 from fixtures.check_cli import cli as cli
@@ -156,10 +161,12 @@ def test_refused_port(cli: CliRunner, tmp_path: Path) -> None:
     assert not run.findings(stage="otlp")  # the chain stops at the failing stage
 
 
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
 def test_black_hole_ends_within_the_timeout(
-    cli: CliRunner, receiver_factory: Any, tmp_path: Path
+    cli: CliRunner, receiver_factory: Any, tmp_path: Path, protocol: str
 ) -> None:
-    hole = receiver_factory(grpc=False, behavior=Behavior(blackhole=True))
+    hole = receiver_factory(behavior=Behavior(blackhole=True))
+    exporter = http(hole.http_url) if protocol == "http" else grpc(hole.grpc_url)
     timeout = 1.5
     run = cli(
         "check",
@@ -167,13 +174,35 @@ def test_black_hole_ends_within_the_timeout(
         "--timeout",
         str(timeout),
         "--config",
-        str(_settings(tmp_path, exporter=http(hole.http_url))),
+        str(_settings(tmp_path, exporter=exporter)),
     )
     assert run.returncode == 1
     otlp = _otlp(run)
     assert otlp["code"] == "timeout"
     assert timeout * 1000 <= otlp["elapsed_ms"] < timeout * 1000 + 1000
     assert run.elapsed < timeout + 10  # process start-up is the slack, not another timeout
+
+
+def test_ctrl_c_ends_a_run_held_by_a_black_hole(receiver_factory: Any, tmp_path: Path) -> None:
+    """The probes must not hold an interrupted run for their whole timeout."""
+    hole = receiver_factory(grpc=False, behavior=Behavior(blackhole=True))
+    path = _settings(tmp_path, exporter=http(hole.http_url))
+    proc = subprocess.Popen(
+        [CLI, "check", "--timeout", "60", "--config", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=without_proxies(os.environ),
+    )
+    try:
+        assert hole.wait_for_requests(1, timeout=20)  # the otlp stage is waiting
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
 
 
 def test_unknown_host_is_dns_failed(cli: CliRunner, tmp_path: Path) -> None:

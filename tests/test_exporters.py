@@ -449,7 +449,9 @@ def test_ca_variables_never_override_the_configured_ca(
         monkeypatch.setenv(name, str(tls_bundle.other_ca_cert))
     right = build_exporter(
         "traces",
-        _settings_exporter(protocol, receiver, "traces", tls=Tls(ca_certificate=tls_bundle.ca_cert)),
+        _settings_exporter(
+            protocol, receiver, "traces", tls=Tls(ca_certificate=tls_bundle.ca_cert)
+        ),
     )
     assert _export("traces", right), right.stats.snapshot().last_error
     assert len(receiver.spans) == 1

@@ -102,6 +102,23 @@ def test_empty_tag_value_is_rejected(client: MetricsClient) -> None:
     assert caught.value.label == "tag value"
 
 
+def test_non_string_tag_value_is_named_not_called_empty(client: MetricsClient) -> None:
+    with pytest.raises(MetricsError) as caught:
+        client.counter("codex.ok", 1, {"attempt": 2})  # type: ignore[dict-item]
+    assert caught.value.kind == "invalid_tag_component"
+    assert caught.value.label == "tag value"
+    assert "2" in str(caught.value) and "empty" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_values_are_rejected(client: MetricsClient, value: float) -> None:
+    """The SDK would drop them with a log line of its own; the crate's rules say why here."""
+    for record in (client.histogram, client.record_duration):
+        with pytest.raises(MetricsError) as caught:
+            record("codex.ok", value)
+        assert caught.value.kind == "invalid_value"
+
+
 def test_negative_counter_increment_is_rejected(client: MetricsClient) -> None:
     with pytest.raises(MetricsError) as caught:
         client.counter("codex.ok", -1)

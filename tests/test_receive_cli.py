@@ -135,10 +135,14 @@ def test_receive_prints_what_another_process_sends(
         assert "Bearer" not in line and "Traceback" not in line
 
 
-def test_a_busy_port_is_a_clear_error(cli: CliRunner, receiver: Receiver) -> None:
-    run = cli("receive", "--http", str(receiver.http_port), "--grpc", "0", timeout=20)
-    assert run.returncode == 1
-    assert "cannot listen" in run.stderr and "--http PORT" in run.stderr
+@pytest.mark.parametrize("busy", ["http", "grpc"])
+def test_a_busy_port_is_a_clear_error(cli: CliRunner, receiver: Receiver, busy: str) -> None:
+    ports = {"http": "0", "grpc": "0"}
+    ports[busy] = str(receiver.http_port if busy == "http" else receiver.grpc_port)
+    run = cli("receive", "--http", ports["http"], "--grpc", ports["grpc"], timeout=20)
+    assert run.returncode == 1, run.output
+    assert "cannot listen" in run.stderr and "--grpc PORT" in run.stderr
+    assert "RuntimeError" not in run.stderr
 
 
 def test_sigterm_stops_it_too(tmp_path: Path) -> None:

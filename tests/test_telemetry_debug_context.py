@@ -93,3 +93,17 @@ def test_telemetry_error_messages_preserve_non_http_details() -> None:
     assert telemetry_error_message("socket closed") == "socket closed"
     assert telemetry_error_message(TimeoutError("read timed out")) == "timeout"
     assert telemetry_error_message(RuntimeError()) == "RuntimeError"
+
+
+def test_telemetry_error_messages_cut_urls_to_their_host() -> None:
+    """A transport error often quotes the URL it failed on; its query (a signed URL's token),
+    path and user-info stay out of telemetry, the host stays as the useful detail."""
+    error = ConnectionError(
+        "error sending request for url (https://user:pw@api.example.com/v1/responses"
+        "?sig=tok-123): connection reset"
+    )
+    message = telemetry_error_message(error)
+    assert message.startswith("error sending request for url (https://api.example.com")
+    assert message.endswith("connection reset")
+    for secret in ("tok-123", "pw", "/v1/responses"):
+        assert secret not in message

@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -187,6 +186,28 @@ def _probe_safely(target: Target, timeout: float, emit: _Emitter) -> None:
         )
 
 
+def _probe_all(targets: Sequence[Target], timeout: float, emit: _Emitter) -> None:
+    """Probe every target at once (at most :data:`MAX_PARALLEL` at a time) on daemon threads:
+    an interrupted run (Ctrl-C, the TUI quitting) must not wait for probes held by a black
+    hole, and the interpreter joins executor threads at exit, daemon threads it does not."""
+    slots = threading.BoundedSemaphore(MAX_PARALLEL)
+
+    def probe(target: Target) -> None:
+        try:
+            _probe_safely(target, timeout, emit)
+        finally:
+            slots.release()
+
+    threads = []
+    for target in targets:
+        slots.acquire()
+        thread = threading.Thread(target=probe, args=(target,), name="check-probe", daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+
+
 def run_check(
     settings: OtelSettings | None = None,
     *,
@@ -251,12 +272,7 @@ def run_check(
                     emit(finding)
 
     if not offline and targets:
-        with ThreadPoolExecutor(
-            max_workers=min(MAX_PARALLEL, len(targets)), thread_name_prefix="check-probe"
-        ) as pool:
-            futures = [pool.submit(_probe_safely, t, timeout, emit) for t in targets]
-            for future in futures:
-                future.result()
+        _probe_all(targets, timeout, emit)
 
     return CheckReport.build(
         emit.findings,

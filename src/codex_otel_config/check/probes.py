@@ -9,6 +9,7 @@ nothing. grpc is imported only for gRPC targets.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import socket
@@ -149,6 +150,23 @@ def _run_bounded(fn: Callable[[], Any], timeout: float) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+def _run_on_socket(
+    fn: Callable[[], Any], timeout: float, sock: Callable[[], socket.socket | None]
+) -> Any:
+    """:func:`_run_bounded` for socket I/O: a socket timeout bounds each read, not the
+    exchange, so a server that trickles bytes would hold the stage for ever. At the deadline
+    the socket (``sock()``, looked up then) is shut down, which ends the abandoned call too."""
+    try:
+        return _run_bounded(fn, timeout)
+    except TimeoutError:
+        current = sock()
+        if current is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown: the worker may still be inside the TLS object.
+                socket.socket.shutdown(current, socket.SHUT_RDWR)
+        raise
 
 
 # --- dns ------------------------------------------------------------------------------------
@@ -446,13 +464,18 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
             )
         else:
             connection = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
-        try:
-            connection.request("POST", address.path, body=body, headers=headers)
-            response = connection.getresponse()
-            answer_headers = {k.lower(): v for k, v in response.getheaders()}
-            response.read(65536)
-        finally:
-            connection.close()
+
+        def exchange() -> tuple[http.client.HTTPResponse, dict[str, str]]:
+            try:
+                connection.request("POST", address.path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = {k.lower(): v for k, v in response.getheaders()}
+                response.read(65536)
+                return response, answer
+            finally:
+                connection.close()
+
+        response, answer_headers = _run_on_socket(exchange, timeout, lambda: connection.sock)
     except MaterialError as exc:
         return stage.failure(_material_failure(exc))
     except (UnicodeError, ValueError) as exc:

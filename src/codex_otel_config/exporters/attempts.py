@@ -88,6 +88,11 @@ class AttemptLog:
         remaining = deadline - time.monotonic()
         return remaining if timeout is None else min(timeout, remaining)
 
+    def deadline_passed(self) -> bool:
+        """Whether an active deadline has passed (so no further attempt would be sent)."""
+        deadline = self.deadline()
+        return deadline is not None and deadline <= time.monotonic()
+
     def deadline_failure(self) -> ExportFailure:
         """Record that a retry was not sent; an earlier attempt's failure of the same export
         (a timeout, a refused connection) stays the one reported, being the real cause."""

@@ -50,21 +50,33 @@ def _no_retry_metadata() -> tuple[tuple[str, bytes], ...]:
     return (("google.rpc.retryinfo-bin", info.SerializeToString()),)
 
 
-class DeadlineNotSent(grpc.RpcError, grpc.Call):  # type: ignore[misc]
-    """The call was not sent: a flush/shutdown deadline had passed. Raised by the
-    interceptor (no channel I/O), ``DEADLINE_EXCEEDED`` and final for the SDK's retry loop."""
+class FinalRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+    """A failed call the SDK must not retry: raised by the interceptor (no channel I/O)
+    when a flush/shutdown deadline has passed, so the exporter gives up at once instead of
+    sleeping a back-off only to be refused again."""
+
+    def __init__(
+        self,
+        code: grpc.StatusCode = grpc.StatusCode.DEADLINE_EXCEEDED,
+        details: str | None = "not sent: flush/shutdown deadline reached",
+        trailing: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        super().__init__()
+        self._code = code
+        self._details = details
+        self._trailing = trailing
 
     def code(self) -> grpc.StatusCode:
-        return grpc.StatusCode.DEADLINE_EXCEEDED
+        return self._code
 
-    def details(self) -> str:
-        return "not sent: flush/shutdown deadline reached"
+    def details(self) -> str | None:
+        return self._details
 
-    def initial_metadata(self) -> tuple[tuple[str, bytes], ...]:
+    def initial_metadata(self) -> tuple[tuple[str, Any], ...]:
         return ()
 
-    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
-        return _no_retry_metadata()
+    def trailing_metadata(self) -> tuple[tuple[str, Any], ...]:
+        return (*self._trailing, *_no_retry_metadata())
 
     def is_active(self) -> bool:
         return False
@@ -77,6 +89,15 @@ class DeadlineNotSent(grpc.RpcError, grpc.Call):  # type: ignore[misc]
 
     def add_callback(self, callback: Callable[[], None]) -> bool:
         return False
+
+
+def _final(outcome: Any) -> FinalRpcError:
+    """``outcome`` (a failed call) as final, keeping its status, details and metadata."""
+    try:
+        trailing = tuple(outcome.trailing_metadata() or ())
+        return FinalRpcError(outcome.code(), outcome.details(), trailing)
+    except Exception:  # a half-built outcome: the deadline is what matters
+        return FinalRpcError()
 
 
 class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
@@ -100,7 +121,7 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
             # Not sent. A plain DEADLINE_EXCEEDED would be retried by the SDK (with back-off,
             # until its own timeout, holding the exporter): this one says it is final.
             self._attempts.deadline_failure()
-            raise DeadlineNotSent()
+            raise FinalRpcError()
         details = _CallDetails(
             client_call_details.method,
             timeout,
@@ -110,17 +131,19 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
             getattr(client_call_details, "compression", None),
         )
         outcome = continuation(details, request)
-        self._record(outcome)
+        if self._record(outcome) and self._attempts.deadline_passed():
+            raise _final(outcome)  # a retry could not be sent anyway: skip the back-off
         return outcome
 
-    def _record(self, outcome: Any) -> None:
+    def _record(self, outcome: Any) -> bool:
+        """Record the call's status; ``True`` when it failed."""
         try:
             code = outcome.code()
         except Exception:  # not a finished call: nothing to learn
-            return
+            return False
         if code is None or code == grpc.StatusCode.OK:
             self._attempts.record(ExportFailure(Code.OK, "grpc OK"))
-            return
+            return False
         if code == grpc.StatusCode.CANCELLED and self._attempts.closing:
             self._attempts.record(
                 ExportFailure(
@@ -129,7 +152,7 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
                     grpc_status="CANCELLED",
                 )
             )
-            return
+            return True
         metadata: dict[str, str] = {}
         for getter in ("initial_metadata", "trailing_metadata"):
             try:
@@ -149,6 +172,7 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
                 secrets=self._secrets,
             )
         )
+        return True
 
 
 _E = TypeVar("_E")

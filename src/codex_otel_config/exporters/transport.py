@@ -146,9 +146,12 @@ class RecordingHttpTransport(BaseHTTPTransport):
 
     def is_connection_error(self, exception: Exception | None) -> bool:
         """Retryable transport errors; a certificate that does not verify will not start
-        verifying on the next attempt, and a deadline that passed stays passed."""
+        verifying on the next attempt, and a deadline that passed stays passed (called on
+        the exporting thread, right after the attempt, so its flush deadline applies)."""
         if exception is None or isinstance(exception, DeadlineReached):
             return False
+        if self._attempts.deadline_passed():
+            return False  # a retry could not be sent anyway: skip the back-off
         if _is_tls_verification(exception):
             return False
         return isinstance(exception, _CONNECTION_ERRORS)

@@ -150,9 +150,13 @@ class MetricsClient:
 
     def histogram(self, name: str, value: float, tags: TagsInput | None = None) -> None:
         """Record ``value`` in the histogram ``name`` (no unit)."""
-        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
             raise MetricsError(
-                "invalid_value", f"histogram [{name}] value must be a number, got {value!r}"
+                "invalid_value", f"histogram [{name}] value must be a finite number, got {value!r}"
             )
         self._histogram(name).record(value, self.attributes(tags))
 
@@ -169,10 +173,11 @@ class MetricsClient:
             seconds = duration
         else:
             seconds = math.nan
-        if not seconds >= 0:
+        if not 0 <= seconds < math.inf:
             raise MetricsError(
                 "invalid_value",
-                f"duration [{name}] must be a non-negative number of seconds, got {duration!r}",
+                f"duration [{name}] must be a finite, non-negative number of seconds, "
+                f"got {duration!r}",
             )
         self._duration(name).record(seconds * 1000.0, self.attributes(tags))
 

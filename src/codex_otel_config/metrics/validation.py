@@ -33,7 +33,14 @@ def validate_metric_name(name: str) -> None:
 
 
 def _validate_tag_component(label: str, value: str) -> None:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        raise MetricsError(
+            "invalid_tag_component",
+            f"invalid {label} {value!r}: expected a string",
+            label=label,
+            value=repr(value),
+        )
+    if not value:
         raise MetricsError("empty_tag_component", f"{label} is empty", label=label)
     if _TAG.fullmatch(value) is None:
         raise MetricsError(

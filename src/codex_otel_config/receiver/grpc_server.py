@@ -7,6 +7,7 @@ deadline, cancel) and ``stop()`` set, so it never pins a worker thread longer th
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from collections.abc import Sequence
@@ -109,18 +110,24 @@ class OtlpGrpcServer:
     """A started gRPC server bound to ``host:port`` (port 0: an ephemeral one)."""
 
     def __init__(self, host: str, port: int, runtime: Runtime, tls: ServerTls | None) -> None:
+        # grpc sets SO_REUSEPORT by default: a second receiver on a taken port would then
+        # bind "successfully" and share the port's connections with the first.
         self._server = grpc.server(
-            ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="otlp-grpc")
+            ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="otlp-grpc"),
+            options=[("grpc.so_reuseport", 0)],
         )
         for add, servicer in _servicers(_Exports(runtime)):
             add(servicer, self._server)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        if tls is None:
-            self.port: int = self._server.add_insecure_port(address)
-        else:
-            self.port = self._server.add_secure_port(address, tls.grpc_credentials())
+        try:
+            if tls is None:
+                self.port: int = self._server.add_insecure_port(address)
+            else:
+                self.port = self._server.add_secure_port(address, tls.grpc_credentials())
+        except RuntimeError:  # grpcio ≥ 1.56 raises where older versions returned 0
+            self.port = 0
         if not self.port:
-            raise OSError(f"cannot listen for gRPC on {address}")
+            raise OSError(errno.EADDRINUSE, f"gRPC cannot listen on {address} (port in use?)")
         self._server.start()
 
     def stop(self, grace: float = 0.0, wait: float = 2.0) -> None:

@@ -100,7 +100,3 @@ class AuthEnvTelemetry:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
-
-
-def _opt_flag(value: bool | None) -> str:
-    return "" if value is None else _flag(value)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from codex_otel_config.exporters.classify import safe_text
+
 REQUEST_ID_HEADER = "x-request-id"
 OAI_REQUEST_ID_HEADER = "x-oai-request-id"
 CF_RAY_HEADER = "cf-ray"
@@ -93,8 +95,6 @@ def extract_response_debug_context(
 
 # -- redacted error messages ---------------------------------------------------------------
 
-_MAX_MESSAGE = 256
-
 
 def http_error_message(status: int) -> str:
     """``"http 401"`` — the only thing an HTTP error contributes to telemetry."""
@@ -117,8 +117,9 @@ def telemetry_error_message(error: BaseException | int | str) -> str:
 
     An HTTP status (an ``int``, or an exception carrying ``status_code``/``status``/``code``
     on itself or its ``response``) becomes ``"http <status>"``; a timeout ``"timeout"``; any
-    other exception its first line of text (capped), like the crate's network errors; a
-    string is taken as an already-safe message.
+    other exception its first line of text, like the crate's network errors, with URLs cut
+    to ``scheme://host:port`` and bounded in length; a string is taken as an already-safe
+    message.
     """
     if isinstance(error, bool):
         return str(error).lower()
@@ -132,5 +133,8 @@ def telemetry_error_message(error: BaseException | int | str) -> str:
     if isinstance(error, TimeoutError):
         return "timeout"
     text = str(error).strip().splitlines()
-    first = text[0] if text else type(error).__name__
-    return first[:_MAX_MESSAGE]
+    if not text:
+        return type(error).__name__
+    # Transport errors quote the URL they failed on: keep its host, drop user-info, path
+    # and query (a signed URL carries its token there).
+    return safe_text(text[0])

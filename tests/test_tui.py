@@ -360,3 +360,59 @@ async def test_flush_then_quit_shuts_the_pipeline_down(receiver: Receiver, tmp_p
         await pilot.press("q")
         await pilot.pause()
     assert provider.is_shut_down
+
+
+def test_quit_is_prompt_while_workers_wait_on_a_black_hole(
+    receiver_factory: Any, tmp_path: Path
+) -> None:
+    """The real console script in a pseudo-terminal: ``q`` while a check and a test send wait
+    on a collector that never answers must not wait for their (60 s) timeouts."""
+    import os
+    import pty
+    import subprocess
+    import threading
+    import time
+
+    from fixtures.check_cli import CLI, without_proxies
+
+    hole = receiver_factory(behavior=Behavior(blackhole=True))
+    path = write_settings(tmp_path / "s.toml", hole)
+    controller, terminal = pty.openpty()
+    environ = without_proxies(os.environ) | {"TERM": "xterm-256color", "COLUMNS": "80"}
+    environ["LINES"] = "24"
+    proc = subprocess.Popen(
+        [CLI, "tui", "--timeout", "60", "--config", str(path)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=environ,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    screen: list[bytes] = []
+
+    def drain() -> None:  # a full pseudo-terminal would block the app
+        while True:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            screen.append(data)
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 30
+        while b"Validate" not in b"".join(screen) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.write(controller, b"v")
+        os.write(controller, b"t")
+        assert hole.wait_for_requests(2, timeout=20)  # the probe and an export are held
+        os.write(controller, b"q")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(controller)

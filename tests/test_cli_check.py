@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
+import signal as signals
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,19 @@ def test_human_output_is_a_table_with_a_verdict(
     assert run.returncode == 0, run.output
     for word in ("signal", "stage", "status", "code", "dns", "tcp", "otlp", "✓ all checks passed"):
         assert word in run.stdout
+
+
+def test_human_output_fits_80_columns(cli: CliRunner, tmp_path: Path) -> None:
+    refused = f"http://127.0.0.1:{free_port()}"
+    path = _settings(tmp_path, exporter=http(refused), trace_exporter=grpc(refused))
+    run = cli("check", "--config", str(path), env={"COLUMNS": "80"})
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, run.stdout
+    # Each signal's endpoint and each hint's setting name stay whole, not folded mid-word.
+    assert f"logs  {refused}/v1/logs" in lines and f"traces  {refused}" in lines
+    assert "`exporter.otlp-http.endpoint`" in run.stdout
+    assert "`trace_exporter.otlp-grpc.endpoint`" in run.stdout
 
 
 # --- HTTP and gRPC answers ------------------------------------------------------------------------
@@ -197,7 +210,7 @@ def test_ctrl_c_ends_a_run_held_by_a_black_hole(receiver_factory: Any, tmp_path:
     )
     try:
         assert hole.wait_for_requests(1, timeout=20)  # the otlp stage is waiting
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signals.SIGINT)
         _, err = proc.communicate(timeout=15)
     finally:
         proc.kill()
@@ -364,6 +377,15 @@ def test_settings_error_exits_2_without_traceback(cli: CliRunner, tmp_path: Path
     human = cli("check", "--config", str(path))
     assert human.returncode == 2
     assert "settings could not be loaded" in human.stdout
+
+
+def test_a_malformed_set_with_json_is_one_json_document(cli: CliRunner) -> None:
+    run = cli("check", "--json", "--set", "nonsense")
+    assert run.returncode == 2
+    doc = run.json()
+    assert doc["exit_code"] == 2
+    (problem,) = run.findings(stage="settings", status="fail")
+    assert problem["code"] == "invalid_setting" and "key=value" in problem["message"]
 
 
 @pytest.mark.parametrize("args", [["--signal", "spans"], ["--timeout", "soon"], ["--nope"]])

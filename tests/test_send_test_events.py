@@ -144,6 +144,15 @@ def test_settings_error_exits_2(cli: CliRunner) -> None:
     assert "protocol" in run.stderr
 
 
+def test_settings_error_with_json_is_one_json_document(cli: CliRunner) -> None:
+    run = cli("send-test-events", "--json", "--set", "exporter.otlp-http.protocol=xml")
+    assert run.returncode == 2
+    doc = run.json()
+    assert (doc["ok"], doc["exit_code"]) == (False, 2)
+    keys = {p["key"]: p["layer"] for p in doc["problems"]}
+    assert keys["exporter.otlp-http.protocol"] == "override"
+
+
 def test_demo(cli: CliRunner) -> None:
     run = cli("send-test-events", "--demo", "--json")
     assert run.returncode == 0, run.output

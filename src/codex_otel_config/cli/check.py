@@ -8,6 +8,7 @@ not be loaded or the command line is wrong.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 SIGNAL_CHOICES = ("logs", "traces", "metrics")
 _STATUS_MARK = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "bold red")}
+#: Narrower consoles get one block per signal instead of the eight-column table.
+WIDE_TABLE = 120
 
 
 def timeout_option(default: float) -> Callable[[F], F]:
@@ -89,7 +92,15 @@ def check(
 
         overrides = parse_set_options(settings_options.set) or None
     except SettingsError as exc:
-        print_settings_error(exc)
+        if not as_json:
+            print_settings_error(exc)
+            raise SystemExit(EXIT_SETTINGS) from None
+        from codex_otel_config.check import CheckReport
+        from codex_otel_config.check.offline import settings_error_findings
+
+        label = settings_options.env or "default"
+        findings = settings_error_findings(exc, label)
+        _print_json(CheckReport.build(findings, [label], [], settings_loaded=False).to_dict())
         raise SystemExit(EXIT_SETTINGS) from None
     report = run_check(
         files=list(settings_options.config) or None,
@@ -191,8 +202,10 @@ def _print_json(document: dict[str, Any]) -> None:
 def make_console() -> Console:
     from rich.console import Console
 
-    # A pipe gets wide lines (no wrapping mid-value); a terminal gets its own width.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    # A pipe gets wide lines (no wrapping mid-value) unless COLUMNS says otherwise; a
+    # terminal gets its own width.
+    sized = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(highlight=False, width=None if sized else 200)
 
 
 def _ms(finding: Finding) -> str:
@@ -221,10 +234,60 @@ def _details(finding: Finding) -> Any:
 
 
 def _print_report(report: CheckReport) -> None:
+    console = make_console()
+    if console.width < WIDE_TABLE:
+        _print_blocks(console, report)
+    else:
+        _print_table(console, report)
+    console.print(_verdict(report))
+
+
+def _print_blocks(console: Console, report: CheckReport) -> None:
+    """Narrow terminals: a heading per (environment, signal) with its endpoint, then one row
+    per stage, so the details keep most of the width instead of a sliver of a column."""
+    from itertools import groupby
+
     from rich.table import Table
     from rich.text import Text
 
-    console = make_console()
+    multi_env = len(report.environments) > 1
+    stage_width = 2 + max((len(f.stage) for f in report.findings), default=0)
+    code_width = max((len(f.code.value) for f in report.findings), default=0)
+    for index, (group, items) in enumerate(
+        groupby(report.findings, key=lambda f: (f.environment, f.signal))
+    ):
+        findings = list(items)
+        environment, signal = group
+        heading = Text(f"{environment}  " if multi_env else "", style="bold")
+        heading.append(signal or "settings", style="bold")
+        endpoint = next((f.endpoint for f in findings if f.endpoint), None)
+        if endpoint:
+            heading.append(f"  {endpoint}")
+        if index:
+            console.print()
+        console.print(heading, overflow="fold")
+        grid = Table.grid(padding=(0, 1, 0, 0))
+        grid.add_column(width=1)
+        grid.add_column(no_wrap=True, width=stage_width)
+        grid.add_column(no_wrap=True, width=code_width)
+        grid.add_column(justify="right", no_wrap=True, width=5)
+        grid.add_column(overflow="fold")
+        for finding in findings:
+            mark, style = _STATUS_MARK[finding.status]
+            grid.add_row(
+                "",
+                Text(f"{mark} {finding.stage}", style=style),
+                Text(finding.code.value, style=style if finding.status != "ok" else "dim"),
+                Text(_ms(finding)),
+                _details(finding),
+            )
+        console.print(grid)
+
+
+def _print_table(console: Console, report: CheckReport) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     multi_env = len(report.environments) > 1
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     if multi_env:
@@ -257,7 +320,6 @@ def _print_report(report: CheckReport) -> None:
             row.insert(0, Text(finding.environment or "", style="bold") if first else Text(""))
         table.add_row(*row)
     console.print(table)
-    console.print(_verdict(report))
 
 
 def _verdict(report: CheckReport) -> Any:
@@ -267,11 +329,24 @@ def _verdict(report: CheckReport) -> Any:
     where = ", ".join(report.environments)
     scope = f" ({where})" if where else ""
     if report.exit_code == 2:
+        broken = [
+            e
+            for e in report.environments
+            if any(f.environment == e and f.signal is None for f in report.failures)
+        ]
+        scope = f" ({', '.join(broken)})" if broken else scope
         return Text(
             f"✗ the settings could not be loaded{scope}: fix the problems above", style="bold red"
         )
     if fails:
-        failed = sorted({f"{f.signal or 'settings'}: {f.code.value}" for f in report.failures})
+        multi_env = len(report.environments) > 1
+        failed = sorted(
+            {
+                f"{f'{f.environment}/' if multi_env else ''}{f.signal or 'settings'}: "
+                f"{f.code.value}"
+                for f in report.failures
+            }
+        )
         return Text(
             f"✗ {fails} failed, {warns} warning(s){scope} — " + "; ".join(failed),
             style="bold red",

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from codex_otel_config.cli.check import make_console, print_delivery, timeout_option
-from codex_otel_config.cli.options import SettingsOptions, load_or_exit, settings_options
+from codex_otel_config.cli.options import (
+    EXIT_SETTINGS,
+    SettingsOptions,
+    load_or_exit,
+    settings_options,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,7 +57,7 @@ def send_test_events(
         _emit(as_json, delivery["scenario"], delivery)
         raise SystemExit(0 if delivery["ok"] else 1)
 
-    settings = load_or_exit(settings_options)
+    settings = _load(settings_options, as_json)
     from codex_otel_config.bootstrap import build_provider
     from codex_otel_config.errors import CodexOtelError
     from codex_otel_config.scenario import run_test_scenario
@@ -73,6 +78,36 @@ def send_test_events(
     result = run_test_scenario(provider, timeout=timeout)
     _emit(as_json, result.to_dict(), None, result)
     raise SystemExit(0 if result.ok else 1)
+
+
+def _load(options: SettingsOptions, as_json: bool) -> Any:
+    """The settings; with ``--json`` a settings error is a JSON document too (exit 2)."""
+    if not as_json:
+        return load_or_exit(options)
+    from codex_otel_config.errors import SettingsError
+
+    try:
+        return options.load()
+    except SettingsError as exc:
+        from codex_otel_config._version import __version__
+        from codex_otel_config.check.engine import environ_secrets
+        from codex_otel_config.settings.redact import scrub
+
+        secrets = environ_secrets()
+        problems = [
+            {"key": p.key, "layer": p.layer, "message": scrub(p.message, secrets)}
+            for p in exc.problems
+        ]
+        document = {
+            "tool": "codex-otel-config",
+            "version": __version__,
+            "ok": False,
+            "exit_code": EXIT_SETTINGS,
+            "error": "the settings could not be loaded",
+            "problems": problems,
+        }
+        click.echo(json.dumps(document, indent=2))
+        raise SystemExit(EXIT_SETTINGS) from None
 
 
 def _fail(as_json: bool, message: str, settings: Any) -> None:
@@ -108,6 +143,7 @@ def _emit(
 
 
 def _print_scenario(console: Console, document: dict[str, Any]) -> None:
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -119,13 +155,20 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
         shown = "  ".join(
             f"{k}={_short(v)}" for k, v in attributes.items() if v is not None and k != "attempt"
         )
-        console.print(Text.assemble("  ", (event["name"], "bold cyan"), "  ", (shown, "dim")))
-    console.print(Text(f"  metrics: {', '.join(document['metrics'])}", style="dim"))
+        # Wrapped lines keep their indent, so each event stays one block at any width.
+        console.print(Padding(Text(event["name"], style="bold cyan"), (0, 0, 0, 2), expand=False))
+        console.print(Padding(Text(shown, style="dim"), (0, 0, 0, 4), expand=False))
+    console.print(
+        Padding(
+            Text(f"metrics: {', '.join(document['metrics'])}", style="dim"),
+            (0, 0, 0, 2),
+            expand=False,
+        )
+    )
     tags = {k: v for k, v in document["feedback_tags"].items() if k.startswith("auth_401_")}
     if tags:
-        console.print(
-            Text("  feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items()), style="dim")
-        )
+        feedback = "feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items())
+        console.print(Padding(Text(feedback, style="dim"), (0, 0, 0, 2), expand=False))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("signal", "flush", "shutdown", "exported", "failed", "dropped", "error"):
         table.add_column(column, no_wrap=column != "error", overflow="fold")

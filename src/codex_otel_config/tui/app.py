@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -25,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Tree
+from textual.worker import WorkerCancelled, get_current_worker
 
 from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.settings.model import OtelSettings
@@ -79,6 +81,37 @@ PALETTE_TITLES: dict[str, str] = {
 SPINNER_INTERVAL = 0.1
 RECEIVED_INTERVAL = 0.5
 QUIT_SHUTDOWN_TIMEOUT = 2.0
+
+
+T = TypeVar("T")
+
+
+def until_exit(call: Callable[[], T]) -> T:
+    """Run ``call`` for a thread worker on a daemon thread, and wait for it unless the worker
+    is cancelled (the app is exiting): the event loop joins its worker threads at exit, so a
+    flush held by a black hole would otherwise keep ``q`` waiting for its whole timeout. The
+    abandoned thread dies with the process; bootstrap's exit hook shuts down (bounded) any
+    pipeline it leaves live. Raises ``WorkerCancelled`` when abandoned."""
+    worker = get_current_worker()
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"tui-{worker.name}", daemon=True).start()
+    while not done.wait(0.1):
+        if worker.is_cancelled:
+            raise WorkerCancelled("the app is exiting")
+    if "error" in box:
+        raise box["error"]
+    result: T = box["value"]
+    return result
 
 
 class OtelConsoleApp(App[None]):
@@ -388,9 +421,13 @@ class OtelConsoleApp(App[None]):
             self.post_message(CheckProgress(run, finding))
 
         try:
-            report = backend.check(
-                settings, on_finding=progress, timeout=self.timeout, environ=self.environ
+            report = until_exit(
+                lambda: backend.check(
+                    settings, on_finding=progress, timeout=self.timeout, environ=self.environ
+                )
             )
+        except WorkerCancelled:
+            return
         except Exception as exc:
             self.post_message(CheckDone(run, None, f"{type(exc).__name__}: {exc}"))
         else:
@@ -443,11 +480,15 @@ class OtelConsoleApp(App[None]):
     @work(thread=True, group="scenario", exit_on_error=False)
     def _scenario_worker(self, settings: OtelSettings) -> None:
         try:
-            result = backend.send_test_events(
-                settings,
-                timeout=self.timeout,
-                on_step=lambda text: self.post_message(ScenarioStep(text)),
+            result = until_exit(
+                lambda: backend.send_test_events(
+                    settings,
+                    timeout=self.timeout,
+                    on_step=lambda text: self.post_message(ScenarioStep(text)),
+                )
             )
+        except WorkerCancelled:
+            return
         except Exception as exc:
             self.post_message(ScenarioDone(None, f"{type(exc).__name__}: {exc}"))
         else:
@@ -497,10 +538,12 @@ class OtelConsoleApp(App[None]):
                 self.post_message(ProviderReport(kind, None, "no signal is exported"))
                 return
             if kind == "flush":
-                report = provider.force_flush(timeout=self.timeout)
+                report = until_exit(lambda: provider.force_flush(timeout=self.timeout))
             else:
-                report = provider.shutdown(timeout=self.timeout)
+                report = until_exit(lambda: provider.shutdown(timeout=self.timeout))
                 self.provider = None
+        except WorkerCancelled:
+            return
         except Exception as exc:
             self.post_message(ProviderReport(kind, None, f"{type(exc).__name__}: {exc}"))
         else:

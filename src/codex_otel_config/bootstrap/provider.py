@@ -371,6 +371,9 @@ def build_provider(
         if "metrics" in exporters:
             metrics, pipelines["metrics"] = sdk.build_metrics(settings, exporters["metrics"])
             built.append(metrics)
+        from codex_otel_config.exporters.sdk_logs import quiet_sdk_loggers
+
+        quiet_sdk_loggers()  # the reports carry each failure; the app's log gets a few lines
     except Exception as exc:
         _shutdown_quietly(list(reversed(built)))
         error: CodexOtelError

@@ -68,6 +68,12 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+def strip_urls(text: str) -> str:
+    """Every URL in ``text`` cut to scheme://host:port (user info, path and query may carry
+    tokens)."""
+    return _URL.sub(_strip_url, text)
+
+
 def _strip_url(match: re.Match[str]) -> str:
     rest = match.group("rest")
     netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
@@ -78,7 +84,7 @@ def _strip_url(match: re.Match[str]) -> str:
 def safe_text(text: str, secrets: Sequence[str] = ()) -> str:
     """Text from elsewhere made safe to print: URLs cut to scheme://host:port (no userinfo,
     path or query, which may carry tokens), known secrets masked, one line, bounded length."""
-    text = _URL.sub(_strip_url, text)
+    text = strip_urls(text)
     text = scrub(text, list(secrets))
     text = " ".join(text.split())
     if len(text) > _MAX_TEXT:

@@ -118,7 +118,9 @@ def precompile(prefix: Path) -> dict[str, str]:
         "ok = all(compileall.compile_dir(d, quiet=1, workers=0) for d in sys.argv[1:])\n"
     )
     subprocess.run(
-        [sys.executable, "-c", script, *map(str, folders)], env=env, check=False,
+        [sys.executable, "-c", script, *map(str, folders)],
+        env=env,
+        check=False,
         stdout=subprocess.DEVNULL,
     )
     assert compileall  # the module does the work in the subprocess above

@@ -54,7 +54,10 @@ def run_loads(protocols: Sequence[str]) -> list[F.LoadResult]:
         for protocol in protocols:
             print(f"load {protocol} (unpaced) …", file=sys.stderr, flush=True)
             burst = F.run_load(
-                protocol, rate_per_thread=None, ops_per_thread=600, home=home  # type: ignore[arg-type]
+                protocol,
+                rate_per_thread=None,
+                ops_per_thread=600,
+                home=home,  # type: ignore[arg-type]
             )
             results.append(burst)
     return results

@@ -88,10 +88,11 @@ class Case:
 
 HTTP = '[default.exporter.otlp-http]\nendpoint = "http://127.0.0.1:4318"\n'
 CASES = [
-    Case("malformed TOML", "line 2", '[default]\nservice_name = \n'),
+    Case("malformed TOML", "line 2", "[default]\nservice_name = \n"),
     Case("not UTF-8", "line 2", b'[default]\nservice_name = "\xff\xfe"\n'),
-    Case("missing named file", "file",
-         environ={"CODEX_OTEL_SETTINGS_FILES": "/nonexistent/x.toml"}),
+    Case(
+        "missing named file", "file", environ={"CODEX_OTEL_SETTINGS_FILES": "/nonexistent/x.toml"}
+    ),
     Case("unknown key", "service_nmae", '[default]\nservice_nmae = "x"\n'),
     Case("wrong type", "log_user_prompt", '[default]\nlog_user_prompt = "maybe"\n'),
     Case("unknown exporter kind", "exporter", '[default]\nexporter = "zipkin"\n'),
@@ -136,31 +137,56 @@ CASES = [
         HTTP + f'headers = {{ "x-api-key" = "{CANARY}${{BAD_INPUT_UNSET}}" }}\n',
     ),
     Case("malformed ${ reference", "service_name", '[default]\nservice_name = "a${1X}"\n'),
-    Case("bad OTEL_* timeout", "timeout", environ={
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TIMEOUT": "ten"}),
-    Case("bad OTEL_* protocol", "protocol", environ={
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "xml"}),
+    Case(
+        "bad OTEL_* timeout",
+        "timeout",
+        environ={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "ten",
+        },
+    ),
+    Case(
+        "bad OTEL_* protocol",
+        "protocol",
+        environ={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "xml",
+        },
+    ),
     Case("bad OTEL_SDK_DISABLED", "sdk_disabled", environ={"OTEL_SDK_DISABLED": "maybe"}),
     Case("unsupported OTEL_TRACES_EXPORTER", "trace", environ={"OTEL_TRACES_EXPORTER": "zipkin"}),
-    Case("bad OTEL_BSP_MAX_QUEUE_SIZE", "bsp_max_queue_size", environ={
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_BSP_MAX_QUEUE_SIZE": "-5"}),
+    Case(
+        "bad OTEL_BSP_MAX_QUEUE_SIZE",
+        "bsp_max_queue_size",
+        environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_BSP_MAX_QUEUE_SIZE": "-5"},
+    ),
     Case(
         "malformed OTEL_EXPORTER_OTLP_HEADERS",
         "headers",
-        environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
-                 "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{CANARY},oops"},
+        environ={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+            "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{CANARY},oops",
+        },
     ),
-    Case("unknown CODEX_OTEL_* name", "CODEX_OTEL_SERVICE_NMAE", environ={
-        "CODEX_OTEL_SERVICE_NMAE": "x"}),
+    Case(
+        "unknown CODEX_OTEL_* name",
+        "CODEX_OTEL_SERVICE_NMAE",
+        environ={"CODEX_OTEL_SERVICE_NMAE": "x"},
+    ),
     Case(
         "CODEX_OTEL_* exporter as string and table",
         "trace_exporter",
-        environ={"CODEX_OTEL_TRACE_EXPORTER": "otlp-http",
-                 "CODEX_OTEL_TRACE_EXPORTER__OTLP_HTTP__ENDPOINT": "http://c:4318"},
+        environ={
+            "CODEX_OTEL_TRACE_EXPORTER": "otlp-http",
+            "CODEX_OTEL_TRACE_EXPORTER__OTLP_HTTP__ENDPOINT": "http://c:4318",
+        },
     ),
-    Case("non-Codex key in the [otel] table", "service_name",
-         codex_config='[otel]\nservice_name = "x"\n'),
-    Case("top-level value in a settings file", "bogus", 'bogus = 1\n[default]\n'),
+    Case(
+        "non-Codex key in the [otel] table",
+        "service_name",
+        codex_config='[otel]\nservice_name = "x"\n',
+    ),
+    Case("top-level value in a settings file", "bogus", "bogus = 1\n[default]\n"),
 ]
 
 
@@ -222,16 +248,24 @@ def _cli_env(environ: Mapping[str, str]) -> dict[str, str | None]:
     [
         (
             "OTEL_EXPORTER_OTLP_CERTIFICATE",
-            {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c:4318",
-             "OTEL_EXPORTER_OTLP_CERTIFICATE": "~nosuchuser0/ca.pem"},
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "https://c:4318",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE": "~nosuchuser0/ca.pem",
+            },
             None,
         ),
-        ("a TLS path in a file", {}, '[default.exporter.otlp-http]\nendpoint = "https://c:4318"\n'
-         'tls = { ca-certificate = "~nosuchuser0/ca.pem" }\n'),
-        ("CODEX_OTEL_SETTINGS_FILES", {"CODEX_OTEL_SETTINGS_FILES": "~nosuchuser0/otel.toml"},
-         None),
-        ("CODEX_HOME", {"CODEX_HOME": "~nosuchuser0/.codex", "CODEX_OTEL_SERVICE_NAME": "x"},
-         None),
+        (
+            "a TLS path in a file",
+            {},
+            '[default.exporter.otlp-http]\nendpoint = "https://c:4318"\n'
+            'tls = { ca-certificate = "~nosuchuser0/ca.pem" }\n',
+        ),
+        (
+            "CODEX_OTEL_SETTINGS_FILES",
+            {"CODEX_OTEL_SETTINGS_FILES": "~nosuchuser0/otel.toml"},
+            None,
+        ),
+        ("CODEX_HOME", {"CODEX_HOME": "~nosuchuser0/.codex", "CODEX_OTEL_SERVICE_NAME": "x"}, None),
     ],
 )
 def test_a_home_directory_that_does_not_exist_is_a_missing_file_not_a_crash(
@@ -283,15 +317,28 @@ def _build_time_cases(bundle: TlsBundle, folder: Path) -> dict[str, tuple[Path, 
     encrypted = _encrypted_key(bundle, folder)
     return {
         "CA file that is not PEM": (
-            _tls_settings(folder, "not-pem", {"ca-certificate": not_pem}), "tls.ca-certificate"),
+            _tls_settings(folder, "not-pem", {"ca-certificate": not_pem}),
+            "tls.ca-certificate",
+        ),
         "key not matching the certificate": (
-            _tls_settings(folder, "mismatch", {"client-certificate": bundle.client_cert,
-                                               "client-private-key": bundle.other_client_key}),
-            "tls.client-certificate"),
+            _tls_settings(
+                folder,
+                "mismatch",
+                {
+                    "client-certificate": bundle.client_cert,
+                    "client-private-key": bundle.other_client_key,
+                },
+            ),
+            "tls.client-certificate",
+        ),
         "encrypted private key": (
-            _tls_settings(folder, "encrypted", {"client-certificate": bundle.client_cert,
-                                                "client-private-key": encrypted}),
-            "tls.client-private-key"),
+            _tls_settings(
+                folder,
+                "encrypted",
+                {"client-certificate": bundle.client_cert, "client-private-key": encrypted},
+            ),
+            "tls.client-private-key",
+        ),
     }
 
 
@@ -314,8 +361,12 @@ def test_build_time_errors_follow_the_strict_policy(
 def test_processor_tuning_the_sdk_refuses_follows_the_strict_policy(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    environ = {"CODEX_HOME": str(tmp_path), "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
-               "OTEL_BSP_MAX_QUEUE_SIZE": "8", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64"}
+    environ = {
+        "CODEX_HOME": str(tmp_path),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+        "OTEL_BSP_MAX_QUEUE_SIZE": "8",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64",
+    }
     with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
         assert bootstrap_from_env(files=[], environ=environ, set_global=False) is None
     (line,) = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
@@ -388,19 +439,65 @@ CORPUS = settings(
 )
 
 SECRET_VALUES = st.sampled_from(
-    [CANARY, f"Bearer {CANARY}", f"{CANARY}${{NOPE}}", f"${{NOPE}}{CANARY}", f"{CANARY}%zz",
-     f"{CANARY},x=y", f"{CANARY}\n", f"${{{CANARY}"]
+    [
+        CANARY,
+        f"Bearer {CANARY}",
+        f"{CANARY}${{NOPE}}",
+        f"${{NOPE}}{CANARY}",
+        f"{CANARY}%zz",
+        f"{CANARY},x=y",
+        f"{CANARY}\n",
+        f"${{{CANARY}",
+    ]
 )
 WORDS = st.sampled_from(
-    sorted({*schema.TOP_LEVEL_KEYS, *schema.EXPORTER_KINDS, *schema.TLS_KEYS,
-            *schema.PROCESSOR_KEYS, *(p.key.split(".")[-1] for p in schema.EXPORTER_FIELDS),
-            "default", "production", "headers", "tls", "otlp_http", "none", "statsig"})
+    sorted(
+        {
+            *schema.TOP_LEVEL_KEYS,
+            *schema.EXPORTER_KINDS,
+            *schema.TLS_KEYS,
+            *schema.PROCESSOR_KEYS,
+            *(p.key.split(".")[-1] for p in schema.EXPORTER_FIELDS),
+            "default",
+            "production",
+            "headers",
+            "tls",
+            "otlp_http",
+            "none",
+            "statsig",
+        }
+    )
 ) | st.text(max_size=10)
 TEXT = st.sampled_from(
-    ["none", "statsig", "otlp-http", "otlp-grpc", "binary", "json", "grpc", "gzip", "xml",
-     "http://127.0.0.1:4318", "https://127.0.0.1:4317", "http://c:4317/v1/logs", "c:4318",
-     "https://u:p@c:4318/v1/traces?k=v", "ca.pem", "${HOME}", "${NOPE}", "${X:-5}", "$$",
-     "${", "10", "-1", "0", "1e9", "true", "secret-abc", ""]
+    [
+        "none",
+        "statsig",
+        "otlp-http",
+        "otlp-grpc",
+        "binary",
+        "json",
+        "grpc",
+        "gzip",
+        "xml",
+        "http://127.0.0.1:4318",
+        "https://127.0.0.1:4317",
+        "http://c:4317/v1/logs",
+        "c:4318",
+        "https://u:p@c:4318/v1/traces?k=v",
+        "ca.pem",
+        "${HOME}",
+        "${NOPE}",
+        "${X:-5}",
+        "$$",
+        "${",
+        "10",
+        "-1",
+        "0",
+        "1e9",
+        "true",
+        "secret-abc",
+        "",
+    ]
 ) | st.text(max_size=16)
 SCALARS = TEXT | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False)
 EXPORTER_FIELDS = st.fixed_dictionaries(
@@ -410,16 +507,22 @@ EXPORTER_FIELDS = st.fixed_dictionaries(
         "protocol": TEXT,
         "timeout": SCALARS,
         "compression": TEXT,
-        "headers": st.dictionaries(st.sampled_from(["authorization", "x-api-key", "X Y", ""]),
-                                   SECRET_VALUES | SCALARS, max_size=2),
-        "tls": st.dictionaries(st.sampled_from([*schema.TLS_KEYS, "ca_certificate", "bogus"]),
-                               TEXT, max_size=2),
+        "headers": st.dictionaries(
+            st.sampled_from(["authorization", "x-api-key", "X Y", ""]),
+            SECRET_VALUES | SCALARS,
+            max_size=2,
+        ),
+        "tls": st.dictionaries(
+            st.sampled_from([*schema.TLS_KEYS, "ca_certificate", "bogus"]), TEXT, max_size=2
+        ),
         "api_key": SECRET_VALUES,
     },
 )
 EXPORTERS = TEXT | st.dictionaries(
-    st.sampled_from([*schema.EXPORTER_KINDS, "otlp_grpc", "zipkin"]), EXPORTER_FIELDS,
-    min_size=1, max_size=2,
+    st.sampled_from([*schema.EXPORTER_KINDS, "otlp_grpc", "zipkin"]),
+    EXPORTER_FIELDS,
+    min_size=1,
+    max_size=2,
 )
 TABLES = st.fixed_dictionaries(
     {},
@@ -430,8 +533,9 @@ TABLES = st.fixed_dictionaries(
         "log_user_prompt": SCALARS,
         "sdk_disabled": SCALARS,
         "resource_attributes": st.dictionaries(WORDS, SCALARS, max_size=2),
-        "processors": st.dictionaries(st.sampled_from([*schema.PROCESSOR_KEYS, "bsp"]), SCALARS,
-                                      max_size=2),
+        "processors": st.dictionaries(
+            st.sampled_from([*schema.PROCESSOR_KEYS, "bsp"]), SCALARS, max_size=2
+        ),
         "bogus": SCALARS,
     },
 )
@@ -439,19 +543,34 @@ FILES = st.dictionaries(st.sampled_from(["default", "production", "otel"]), TABL
 
 VARIABLES = st.sampled_from(
     [v for v in schema.every_variable() if "<" not in v]
-    + ["CODEX_OTEL_EXPORTER", "CODEX_OTEL_TRACE_EXPORTER__OTLP_GRPC__ENDPOINT",
-       "CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__X_KEY", "CODEX_OTEL_BOGUS", "CODEX_OTEL_ENV",
-       "CODEX_OTEL_PROCESSORS__BLRP_MAX_QUEUE_SIZE", "OTEL_EXPORTER_OTLP_LOGS_HEADERS"]
+    + [
+        "CODEX_OTEL_EXPORTER",
+        "CODEX_OTEL_TRACE_EXPORTER__OTLP_GRPC__ENDPOINT",
+        "CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__X_KEY",
+        "CODEX_OTEL_BOGUS",
+        "CODEX_OTEL_ENV",
+        "CODEX_OTEL_PROCESSORS__BLRP_MAX_QUEUE_SIZE",
+        "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+    ]
 )
 HEADER_VARIABLES = st.sampled_from(
-    ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-     "CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__AUTHORIZATION", "STATSIG_SERVER_SDK_SECRET"]
+    [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__AUTHORIZATION",
+        "STATSIG_SERVER_SDK_SECRET",
+    ]
 )
 ENVIRONS = st.dictionaries(VARIABLES, TEXT, max_size=6) | st.dictionaries(
-    HEADER_VARIABLES, SECRET_VALUES.map(lambda v: f"authorization={v}") | SECRET_VALUES,
-    min_size=1, max_size=2,
-).flatmap(lambda secrets: st.dictionaries(VARIABLES, TEXT, max_size=4).map(
-    lambda rest: {**rest, **secrets}))
+    HEADER_VARIABLES,
+    SECRET_VALUES.map(lambda v: f"authorization={v}") | SECRET_VALUES,
+    min_size=1,
+    max_size=2,
+).flatmap(
+    lambda secrets: st.dictionaries(VARIABLES, TEXT, max_size=4).map(
+        lambda rest: {**rest, **secrets}
+    )
+)
 
 
 def _verdict(document: dict[str, Any] | None, environ: dict[str, str], env: str | None) -> None:
@@ -468,8 +587,9 @@ def _verdict(document: dict[str, Any] | None, environ: dict[str, str], env: str 
             (folder / "s.toml").write_text(content, encoding="utf-8")
             files.append(folder / "s.toml")
         try:
-            result = load_settings(files=files, env=env,
-                                   environ={"CODEX_HOME": tmp, "HOME": "/h", "X": "1", **environ})
+            result = load_settings(
+                files=files, env=env, environ={"CODEX_HOME": tmp, "HOME": "/h", "X": "1", **environ}
+            )
         except SettingsError as exc:
             event("SettingsError")
             for problem in exc.problems:
@@ -503,8 +623,11 @@ def test_corpus_files_and_environments(
 
 
 BOOTSTRAP_ENVIRONS = st.fixed_dictionaries(
-    {"OTEL_EXPORTER_OTLP_ENDPOINT": st.sampled_from(["http://127.0.0.1:9", "https://127.0.0.1:9",
-                                                     "127.0.0.1:9", "http://127.0.0.1:9/x"])},
+    {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": st.sampled_from(
+            ["http://127.0.0.1:9", "https://127.0.0.1:9", "127.0.0.1:9", "http://127.0.0.1:9/x"]
+        )
+    },
     optional={
         "OTEL_EXPORTER_OTLP_PROTOCOL": st.sampled_from(["grpc", "http/protobuf", "http/json", "x"]),
         "OTEL_EXPORTER_OTLP_HEADERS": SECRET_VALUES.map(lambda v: f"authorization={v}"),
@@ -521,8 +644,13 @@ BOOTSTRAP_ENVIRONS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(BOOTSTRAP_ENVIRONS)
 def test_corpus_bootstrap_never_raises_unless_strict(environ: dict[str, str]) -> None:
     """Whatever the variables: non-strict gives a provider or ``None``; strict raises only
@@ -552,11 +680,19 @@ def test_processor_tuning_the_sdk_refuses_is_a_settings_error_at_load(command: s
     import subprocess
     import sys
 
-    env = {"PATH": "/usr/bin:/bin", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
-           "OTEL_BSP_MAX_QUEUE_SIZE": "8", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
+        "OTEL_BSP_MAX_QUEUE_SIZE": "8",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64",
+    }
     run = subprocess.run(
         [sys.executable, "-m", "codex_otel_config", command, "--config", "/dev/null"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     output = run.stdout + run.stderr  # check reports in its table, the others on stderr
     assert run.returncode == 2, output

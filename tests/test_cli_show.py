@@ -279,7 +279,9 @@ def test_show_explain_codex_config_layer(tmp_path: Path) -> None:
     home = tmp_path / "codex-home"
     (home / "certs").mkdir(parents=True)
     (home / "certs" / "otel-ca.pem").write_text("pem")
-    write(home / "config.toml", """
+    write(
+        home / "config.toml",
+        """
         model = "gpt-5"
         [otel]
         environment = "staging"
@@ -290,7 +292,8 @@ def test_show_explain_codex_config_layer(tmp_path: Path) -> None:
         "x-otlp-api-key" = "${OTLP_TOKEN}"
         [otel.exporter."otlp-http".tls]
         ca-certificate = "certs/otel-ca.pem"
-    """)
+    """,
+    )
     result = run("show", "--explain", env={"CODEX_HOME": str(home), "OTLP_TOKEN": SECRET_HEADER})
     assert result.returncode == 0, result.stderr
     rows = _lines(result.stdout)

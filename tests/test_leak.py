@@ -188,8 +188,13 @@ def test_cli_outputs_on_a_healthy_collector_and_its_payloads(
     ],
 )
 def test_cli_settings_problems_never_quote_a_secret(
-    cli: CliRunner, receiver: Receiver, tmp_path: Path, case: str, env: dict[str, str],
-    file_extra: dict[str, Any], exit_code: int,
+    cli: CliRunner,
+    receiver: Receiver,
+    tmp_path: Path,
+    case: str,
+    env: dict[str, str],
+    file_extra: dict[str, Any],
+    exit_code: int,
 ) -> None:
     path = write_settings(
         tmp_path / "otel.toml",
@@ -197,8 +202,12 @@ def test_cli_settings_problems_never_quote_a_secret(
     )
     runs = [
         cli(command, *extra, "--config", str(path), env=env)
-        for command, *extra in (("show",), ("show", "--json"), ("check", "--json"),
-                                ("send-test-events",))
+        for command, *extra in (
+            ("show",),
+            ("show", "--json"),
+            ("check", "--json"),
+            ("send-test-events",),
+        )
     ]
     assert [run.returncode for run in runs] == [exit_code] * 4, (case, runs[0].output)
     assert "authorization" in runs[0].output or "HEADERS" in runs[0].output  # names the key
@@ -226,8 +235,11 @@ def _app_environ(protocol: str, receiver: Receiver, home: Path) -> dict[str, str
     return {
         "CODEX_HOME": str(home),
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.grpc_url if grpc_ else receiver.http_url,
-        "OTEL_EXPORTER_OTLP_PROTOCOL": {"binary": "http/protobuf", "json": "http/json",
-                                        "grpc": "grpc"}[protocol],
+        "OTEL_EXPORTER_OTLP_PROTOCOL": {
+            "binary": "http/protobuf",
+            "json": "http/json",
+            "grpc": "grpc",
+        }[protocol],
         "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{HEADER_CANARY}",
         "OTEL_EXPORTER_OTLP_TIMEOUT": "2000",
         "OTEL_TRACES_EXPORTER": "otlp",
@@ -252,39 +264,67 @@ def _run_app(provider: Any, environ: dict[str, str], store: FeedbackTagStore) ->
     the retry, feedback tags — through SessionTelemetry on the bootstrapped providers."""
     auth_env = AuthEnvTelemetry.from_environ(environ)
     session = SessionTelemetry(
-        "conv-leak", "gpt-5.1", account_id="acct-1", auth_mode="ApiKey",
-        metrics=provider.metrics, logger_provider=provider.logger_provider,
-        tracer_provider=provider.tracer_provider, auth_env=auth_env,
+        "conv-leak",
+        "gpt-5.1",
+        account_id="acct-1",
+        auth_mode="ApiKey",
+        metrics=provider.metrics,
+        logger_provider=provider.logger_provider,
+        tracer_provider=provider.tracer_provider,
+        auth_env=auth_env,
     )
-    headers = {"x-request-id": "req-app-1", "cf-ray": "ray-1",
-               "x-openai-authorization-error": "invalid_api_key"}
+    headers = {
+        "x-request-id": "req-app-1",
+        "cf-ray": "ray-1",
+        "x-openai-authorization-error": "invalid_api_key",
+    }
     debug = extract_response_debug_context(401, headers)
     tracer = provider.tracer_provider.get_tracer("leak-suite")
     with tracer.start_as_current_span("app.turn"):
         session.conversation_starts("openai")
         session.record_api_request(
-            1, 401, _ApiError(f"Incorrect API key provided: {APP_KEY_CANARY}"), 0.05,
-            auth_header_attached=True, auth_header_name="authorization",
-            endpoint="/responses", debug_context=debug,
+            1,
+            401,
+            _ApiError(f"Incorrect API key provided: {APP_KEY_CANARY}"),
+            0.05,
+            auth_header_attached=True,
+            auth_header_name="authorization",
+            endpoint="/responses",
+            debug_context=debug,
         )
         emit_feedback_request_tags(
-            FeedbackRequestTags(endpoint="/responses", auth_header_attached=True,
-                                auth_header_name="authorization", auth_request_id=debug.request_id,
-                                auth_error=debug.auth_error),
-            auth_env=auth_env, store=store,
+            FeedbackRequestTags(
+                endpoint="/responses",
+                auth_header_attached=True,
+                auth_header_name="authorization",
+                auth_request_id=debug.request_id,
+                auth_error=debug.auth_error,
+            ),
+            auth_env=auth_env,
+            store=store,
         )
         emit_feedback_auth_recovery_tags(
-            "managed", "reload", "recovery_succeeded", debug.request_id, debug.cf_ray,
-            debug.auth_error, debug.auth_error_code, store=store,
+            "managed",
+            "reload",
+            "recovery_succeeded",
+            debug.request_id,
+            debug.cf_ray,
+            debug.auth_error,
+            debug.auth_error_code,
+            store=store,
         )
-        session.record_api_request(2, 200, None, 0.04, retry_after_unauthorized=True,
-                                   endpoint="/responses")
+        session.record_api_request(
+            2, 200, None, 0.04, retry_after_unauthorized=True, endpoint="/responses"
+        )
     provider.metrics.counter("app.requests", 1, {"outcome": "retried"})
 
 
 @pytest.mark.parametrize("protocol", ["binary", "json", "grpc"])
 def test_bootstrap_app_and_exported_telemetry(
-    receiver: Receiver, tmp_path: Path, protocol: str, caplog: pytest.LogCaptureFixture,
+    receiver: Receiver,
+    tmp_path: Path,
+    protocol: str,
+    caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -310,12 +350,10 @@ def test_bootstrap_app_and_exported_telemetry(
     assert feedback_tags(store)["auth_env_openai_api_key_present"] == "true"
     assert_clean(telemetry_text(receiver), "the exported telemetry")
     assert any(r.name == "codex.api_request" for r in receiver.log_records)
-    assert any(
-        r.attributes.get("error.message") == "http 401" for r in receiver.log_records
-    ), "the 401's body-quoting error is reduced to its status"
-    logged = "\n".join(
-        f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
+    assert any(r.attributes.get("error.message") == "http 401" for r in receiver.log_records), (
+        "the 401's body-quoting error is reduced to its status"
     )
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert any(r.name.startswith("opentelemetry") for r in caplog.records)  # the SDK did log
     assert_clean(logged, "log records")
     out, err = capfd.readouterr()
@@ -342,8 +380,15 @@ def test_bootstrap_warnings_and_errors_never_quote_a_secret(
     # An undefined variable inside a secret value, in a settings file.
     path = write_settings(
         tmp_path / "otel.toml",
-        {"default": {"exporter": http("http://127.0.0.1:9", "binary",
-                                      headers={"x-key": f"{HEADER_CANARY}${{LEAK_UNSET}}"})}},
+        {
+            "default": {
+                "exporter": http(
+                    "http://127.0.0.1:9",
+                    "binary",
+                    headers={"x-key": f"{HEADER_CANARY}${{LEAK_UNSET}}"},
+                )
+            }
+        },
     )
     assert bootstrap_from_env(files=[path], environ={"CODEX_HOME": home}, set_global=False) is None
     with pytest.raises(CodexOtelError) as info2:
@@ -351,9 +396,13 @@ def test_bootstrap_warnings_and_errors_never_quote_a_secret(
     assert_clean(str(info2.value), "the SettingsError")
     # A Statsig key without the `secret-` prefix: a warning, and a working provider.
     provider = bootstrap_from_env(
-        files=[], set_global=False,
-        environ={"CODEX_HOME": home, "CODEX_OTEL_METRICS_EXPORTER": "statsig",
-                 "STATSIG_SERVER_SDK_SECRET": UNPREFIXED_STATSIG},
+        files=[],
+        set_global=False,
+        environ={
+            "CODEX_HOME": home,
+            "CODEX_OTEL_METRICS_EXPORTER": "statsig",
+            "STATSIG_SERVER_SDK_SECRET": UNPREFIXED_STATSIG,
+        },
     )
     assert provider is not None
     provider.shutdown(timeout=0.5)
@@ -372,7 +421,9 @@ async def test_tui_screens_and_saved_report(rejecting: Receiver, tmp_path: Path)
 
     path, env = _secret_settings(tmp_path, rejecting)
     app = OtelConsoleApp(
-        files=[path], environ={"CODEX_HOME": str(tmp_path), **env}, timeout=3.0,
+        files=[path],
+        environ={"CODEX_HOME": str(tmp_path), **env},
+        timeout=3.0,
         report_dir=tmp_path / "reports",
     )
     screens: list[str] = []
@@ -418,12 +469,18 @@ def test_the_sdks_grpc_log_line_loses_rejection_details(
     with caplog.at_level(logging.WARNING):
         sdk.error(
             "Failed to export %s to %s, error code: %s, error details: %s",
-            "logs", "collector:4317", grpc.StatusCode.UNAUTHENTICATED, REJECTION_BODY,
+            "logs",
+            "collector:4317",
+            grpc.StatusCode.UNAUTHENTICATED,
+            REJECTION_BODY,
         )
         sdk.warning(
             "Transient error %s encountered while exporting %s to %s, retrying in %.2fs. "
             "Error details: %s",
-            grpc.StatusCode.UNAVAILABLE, "logs", "collector:4317", 1.0,
+            grpc.StatusCode.UNAVAILABLE,
+            "logs",
+            "collector:4317",
+            1.0,
             "upstream https://user:pw@backend:443/path?token=abc is down",
         )
     first, second = (r.getMessage() for r in caplog.records)

@@ -73,8 +73,9 @@ def _environments(files: dict[str, str]) -> list[str | None]:
         if name == "config.toml":
             continue
         for table, value in tomllib.loads(text).items():
-            is_env = isinstance(value, dict) and schema.canonical(
-                table, schema.TOP_LEVEL_KEYS) is None
+            is_env = (
+                isinstance(value, dict) and schema.canonical(table, schema.TOP_LEVEL_KEYS) is None
+            )
             if is_env and table != "default" and table not in names:
                 names.append(table)
     return names

@@ -391,8 +391,11 @@ def test_every_problem_in_one_raise_with_key_and_layer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "variable",
-    ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
-     "CODEX_OTEL_EXPORTER__OTLP_HTTP__ENDPOINT"],
+    [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        "CODEX_OTEL_EXPORTER__OTLP_HTTP__ENDPOINT",
+    ],
 )
 @pytest.mark.parametrize(
     "url", ["admin:hunter2-pw@collector:4318", "ftp://admin:hunter2-pw@collector:4318"]

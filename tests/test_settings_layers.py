@@ -528,7 +528,11 @@ def test_list_environments(tmp_path: Path) -> None:
     write(tmp_path / ".secrets.toml", "[staging]\n")
     env = {"CODEX_HOME": str(tmp_path)}
     assert list_environments(files=[f], environ=env) == (
-        "default", "development", "production", "staging")
+        "default",
+        "development",
+        "production",
+        "staging",
+    )
     assert list_environments(files=[], environ=env) == ()
 
 
@@ -547,33 +551,47 @@ def test_nothing_to_load_never_imports_dynaconf(tmp_path: Path) -> None:
         f"load_settings(environ={{'CODEX_HOME': {home}, 'CODEX_OTEL_SERVICE_NAME': 'x'}}); "
         "assert 'dynaconf' not in sys.modules, 'variables alone need no dynaconf'"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=50, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=50,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_codex_documented_shapes(tmp_path: Path) -> None:
     """The three [otel] shapes of Codex's own docs, verbatim."""
-    write(tmp_path / "config.toml", """
+    write(
+        tmp_path / "config.toml",
+        """
         [otel]
         environment = "staging"   # defaults to "dev"
         exporter = "none"
         log_user_prompt = false
-    """)
+    """,
+    )
     simple = load(tmp_path)
     assert simple.environment == "staging" and not simple.exports_anything
 
-    write(tmp_path / "config.toml", """
+    write(
+        tmp_path / "config.toml",
+        """
         [otel]
         exporter = { otlp-grpc = {endpoint = "https://otel.example.com:4317", headers = { "x-otlp-meta" = "abc123" }}}
-    """)  # noqa: E501
+    """,  # noqa: E501 (Codex's documented one-line inline form, verbatim)
+    )
     inline = load(tmp_path)
     grpc = OtlpGrpc(endpoint="https://otel.example.com:4317", headers={"x-otlp-meta": "abc123"})
     assert inline.exporter == grpc and inline.trace_exporter == grpc
 
     for name in ("otel-ca.pem", "client.pem", "client-key.pem"):
         (tmp_path / name).write_text("pem")
-    write(tmp_path / "config.toml", f"""
+    write(
+        tmp_path / "config.toml",
+        f"""
         [otel.exporter."otlp-http"]
         endpoint = "https://otel.example.com/v1/logs"
         protocol = "binary"
@@ -581,9 +599,10 @@ def test_codex_documented_shapes(tmp_path: Path) -> None:
         "x-otlp-api-key" = "${{OTLP_TOKEN}}"
         [otel.exporter."otlp-http".tls]
         ca-certificate = "otel-ca.pem"
-        client-certificate = "{tmp_path / 'client.pem'}"
-        client-private-key = "{tmp_path / 'client-key.pem'}"
-    """)
+        client-certificate = "{tmp_path / "client.pem"}"
+        client-private-key = "{tmp_path / "client-key.pem"}"
+    """,
+    )
     tables = load(tmp_path, {"OTLP_TOKEN": "token-value-123456"})
     assert isinstance(tables.exporter, OtlpHttp)
     assert tables.exporter.headers == {"x-otlp-api-key": "token-value-123456"}

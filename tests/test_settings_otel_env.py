@@ -33,7 +33,6 @@ def test_per_signal_endpoint_is_verbatim(tmp_path: Path) -> None:
     )
 
 
-
 def test_per_signal_endpoint_without_path_is_verbatim_with_a_warning(tmp_path: Path) -> None:
     """The spec: a per-signal endpoint is used as-is, a URL with no path meaning the root path;
     only the generic endpoint gets /v1/<signal>. The likely mistake gets a warning."""

@@ -18,15 +18,23 @@ from codex_otel_config._version import __version__
 
 #: command name → ("module:attribute", one-line help shown by --help without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "show": ("codex_otel_config.cli.show:show",
-             "Print the resolved settings per signal, secrets masked."),
+    "show": (
+        "codex_otel_config.cli.show:show",
+        "Print the resolved settings per signal, secrets masked.",
+    ),
     "tui": ("codex_otel_config.cli.tui:tui", "Interactive console: check, send test events."),
-    "check": ("codex_otel_config.cli.check:check",
-              "Check settings, certificates and every endpoint (DNS, TCP, TLS, OTLP)."),
-    "send-test-events": ("codex_otel_config.cli.send_test_events:send_test_events",
-                         "Send the test auth-401 events and report flush and shutdown."),
-    "receive": ("codex_otel_config.cli.receive:receive",
-                "Run a local OTLP receiver and print what arrives."),
+    "check": (
+        "codex_otel_config.cli.check:check",
+        "Check settings, certificates and every endpoint (DNS, TCP, TLS, OTLP).",
+    ),
+    "send-test-events": (
+        "codex_otel_config.cli.send_test_events:send_test_events",
+        "Send the test auth-401 events and report flush and shutdown.",
+    ),
+    "receive": (
+        "codex_otel_config.cli.receive:receive",
+        "Run a local OTLP receiver and print what arrives.",
+    ),
 }
 
 

@@ -48,16 +48,33 @@ class SettingsOptions:
 def settings_options(func: F) -> F:
     """Add ``--config FILE`` (repeatable), ``--env NAME`` and ``--set key=value`` (repeatable)."""
 
-    @click.option("--config", "-c", "config", multiple=True, metavar="FILE",
-                  help="Settings file to load (repeatable; replaces the default files).")
-    @click.option("--env", "-e", "env", metavar="NAME",
-                  help="Environment table to apply on top of [default] (else CODEX_OTEL_ENV).")
-    @click.option("--set", "set_", multiple=True, metavar="KEY=VALUE",
-                  help="Override one dotted key, e.g. --set exporter.otlp-http.timeout=5 "
-                  "(repeatable; the highest layer).")
+    @click.option(
+        "--config",
+        "-c",
+        "config",
+        multiple=True,
+        metavar="FILE",
+        help="Settings file to load (repeatable; replaces the default files).",
+    )
+    @click.option(
+        "--env",
+        "-e",
+        "env",
+        metavar="NAME",
+        help="Environment table to apply on top of [default] (else CODEX_OTEL_ENV).",
+    )
+    @click.option(
+        "--set",
+        "set_",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override one dotted key, e.g. --set exporter.otlp-http.timeout=5 "
+        "(repeatable; the highest layer).",
+    )
     @functools.wraps(func)
-    def wrapper(*args: Any, config: tuple[str, ...], env: str | None,
-                set_: tuple[str, ...], **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, config: tuple[str, ...], env: str | None, set_: tuple[str, ...], **kwargs: Any
+    ) -> Any:
         kwargs["settings_options"] = SettingsOptions(config=config, env=env, set=set_)
         return func(*args, **kwargs)
 
@@ -87,8 +104,9 @@ def print_settings_error(exc: SettingsError) -> None:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     count = len(exc.problems)
     noun = "problem" if count == 1 else "problems"
-    console.print(Text(f"error: the OpenTelemetry settings are invalid ({count} {noun}):",
-                       style="bold red"))
+    console.print(
+        Text(f"error: the OpenTelemetry settings are invalid ({count} {noun}):", style="bold red")
+    )
     for problem in exc.problems:
         line = Text("  - ")
         if problem.layer:

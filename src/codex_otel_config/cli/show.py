@@ -24,8 +24,7 @@ def show(as_json: bool, explain: bool, settings_options: SettingsOptions) -> Non
 
     settings = load_or_exit(settings_options)
     if as_json:
-        click.echo(json.dumps(explain_mod.report(settings, explain=explain), indent=2,
-                              default=str))
+        click.echo(json.dumps(explain_mod.report(settings, explain=explain), indent=2, default=str))
         return
     _print_human(explain_mod.rows(settings), settings.warnings, explain)
 
@@ -45,8 +44,11 @@ def _print_human(rows: list[Any], warnings: tuple[str, ...], explain: bool) -> N
         table.add_column("source", style="cyan", overflow="fold")
     previous_group = None
     for row in rows:
-        group = row.key.split(".", 1)[0] if row.key.split(".", 1)[0] in (
-            "logs", "traces", "metrics") else "settings"
+        group = (
+            row.key.split(".", 1)[0]
+            if row.key.split(".", 1)[0] in ("logs", "traces", "metrics")
+            else "settings"
+        )
         if previous_group is not None and group != previous_group:
             table.add_row("", "", *([""] if explain else []))
         previous_group = group

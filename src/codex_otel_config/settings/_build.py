@@ -96,10 +96,13 @@ class Builder:
         """An inherited trace exporter repeats the logs exporter's problems: say them once."""
         seen = {p.key for p in self.problems if p.key.startswith("exporter.")}
         self.problems = [
-            p for p in self.problems
-            if not (p.key.startswith("trace_exporter.")
-                    and "exporter." + p.key.removeprefix("trace_exporter.") in seen
-                    and self.source_of(p.key).layer == "derived")
+            p
+            for p in self.problems
+            if not (
+                p.key.startswith("trace_exporter.")
+                and "exporter." + p.key.removeprefix("trace_exporter.") in seen
+                and self.source_of(p.key).layer == "derived"
+            )
         ]
 
     def exporter(self, key: str, value: Any) -> Exporter:
@@ -113,9 +116,12 @@ class Builder:
             return self.statsig(key, prefix, fields)
         endpoint = fields.get("endpoint")
         if endpoint is None:
-            self.problem(f"{prefix}.endpoint", f"is required: {kind} needs the collector URL "
-                         '(e.g. endpoint = "https://collector.example.com:4318")',
-                         layer_key=prefix)
+            self.problem(
+                f"{prefix}.endpoint",
+                f"is required: {kind} needs the collector URL "
+                '(e.g. endpoint = "https://collector.example.com:4318")',
+                layer_key=prefix,
+            )
             return NoExporter()
         ok = self.check_endpoint(prefix, kind, endpoint)
         tls = self.tls(prefix, endpoint, fields.get("tls"))
@@ -142,12 +148,18 @@ class Builder:
             self.problem(key, f"{_safe_url(endpoint)} is not a valid URL ({exc})")
             return False
         if parts.scheme not in ("http", "https") or not host:
-            self.problem(key, f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
-                         "(no TLS) or https://host:port (TLS)")
+            self.problem(
+                key,
+                f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
+                "(no TLS) or https://host:port (TLS)",
+            )
             return False
         if kind == "otlp-grpc" and parts.path not in ("", "/"):
-            self.problem(key, f'gRPC endpoints take no path; found "{parts.path}" (write '
-                         f"{parts.scheme}://{parts.netloc})")
+            self.problem(
+                key,
+                f'gRPC endpoints take no path; found "{parts.path}" (write '
+                f"{parts.scheme}://{parts.netloc})",
+            )
             return False
         if parts.query or parts.fragment:
             self.problem(key, "must not have a query or fragment")
@@ -162,18 +174,26 @@ class Builder:
         ok = True
         if urlsplit(endpoint).scheme == "http":
             where = self.source_of(f"{prefix}.endpoint").describe()
-            self.problem(key, f"a TLS block needs an https:// endpoint, but the endpoint is "
-                         f"{_safe_url(endpoint)} (set in {where}); use https:// or remove the "
-                         "tls block", layer_key=_first_leaf(key, block))
+            self.problem(
+                key,
+                f"a TLS block needs an https:// endpoint, but the endpoint is "
+                f"{_safe_url(endpoint)} (set in {where}); use https:// or remove the "
+                "tls block",
+                layer_key=_first_leaf(key, block),
+            )
             ok = False
         cert, private = block.get("client-certificate"), block.get("client-private-key")
         if (cert is None) != (private is None):
             given, missing = (
-                ("client-certificate", "client-private-key") if cert is not None
+                ("client-certificate", "client-private-key")
+                if cert is not None
                 else ("client-private-key", "client-certificate")
             )
-            self.problem(f"{key}.{missing}", f"is missing: {given} and {missing} must be given "
-                         "together for mTLS", layer_key=f"{key}.{given}")
+            self.problem(
+                f"{key}.{missing}",
+                f"is missing: {given} and {missing} must be given together for mTLS",
+                layer_key=f"{key}.{given}",
+            )
             ok = False
         for name in schema.TLS_KEYS:
             path = block.get(name)
@@ -202,9 +222,13 @@ class Builder:
                     layer="derived", variable=STATSIG_KEY_VARIABLE
                 )
         if not api_key:
-            self.problem(f"{prefix}.api_key", "Statsig needs a server key: set api_key in the "
-                         f"statsig table ({key} = {{ statsig = {{ api_key = \"secret-…\" }} }}) "
-                         f"or the variable {STATSIG_KEY_VARIABLE}", layer_key=key)
+            self.problem(
+                f"{prefix}.api_key",
+                "Statsig needs a server key: set api_key in the "
+                f'statsig table ({key} = {{ statsig = {{ api_key = "secret-…" }} }}) '
+                f"or the variable {STATSIG_KEY_VARIABLE}",
+                layer_key=key,
+            )
             return NoExporter()
         if key != "metrics_exporter":
             self.warnings.append(
@@ -213,7 +237,7 @@ class Builder:
             )
         if not api_key.startswith("secret-"):
             self.warnings.append(
-                f"{prefix}.api_key does not start with \"secret-\": Statsig server keys do "
+                f'{prefix}.api_key does not start with "secret-": Statsig server keys do '
                 "(a client key will be rejected)"
             )
         return Statsig(
@@ -239,4 +263,3 @@ def _safe_url(url: str) -> str:
     url = mask_url(url)
     text = url if len(url) <= 100 else url[:97] + "..."
     return f'"{text}"'
-

@@ -71,8 +71,10 @@ def quote(value: object) -> str:
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """The canonical form of one layer's data; problems go to ``ctx.problems``."""
     out: dict[str, Any] = {}
-    allowed = schema.CODEX_CONFIG_KEYS if ctx.codex_config else tuple(
-        k for k in schema.TOP_LEVEL_KEYS if k != "codex_home"
+    allowed = (
+        schema.CODEX_CONFIG_KEYS
+        if ctx.codex_config
+        else tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
     )
     for raw_key, value in tree.items():
         key = schema.canonical(str(raw_key), allowed)
@@ -103,14 +105,23 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
 def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
     known = schema.canonical(raw_key, schema.TOP_LEVEL_KEYS)
     if known == "codex_home":
-        ctx.problem(raw_key, "is set by the variable CODEX_HOME only (it says where the "
-                    "settings files are)")
+        ctx.problem(
+            raw_key, "is set by the variable CODEX_HOME only (it says where the settings files are)"
+        )
     elif ctx.codex_config and known is not None:
-        ctx.problem(raw_key, "is not a key of Codex's [otel] table (Codex would refuse this "
-                    "file); set it in a settings file such as $CODEX_HOME/otel.toml")
+        ctx.problem(
+            raw_key,
+            "is not a key of Codex's [otel] table (Codex would refuse this "
+            "file); set it in a settings file such as $CODEX_HOME/otel.toml",
+        )
     else:
-        ctx.problem(raw_key, "unknown key" + schema.did_you_mean(raw_key, allowed)
-                    + "; expected one of " + ", ".join(allowed))
+        ctx.problem(
+            raw_key,
+            "unknown key"
+            + schema.did_you_mean(raw_key, allowed)
+            + "; expected one of "
+            + ", ".join(allowed),
+        )
 
 
 class _Invalid:
@@ -129,8 +140,11 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
     except InterpolationError as exc:
         if secret and exc.variable.startswith("$"):
             # An invalid reference quotes the text around it: never part of a secret.
-            ctx.problem(key, "contains an invalid ${…} reference; expected ${NAME} or "
-                        "${NAME:-default} (write $$ for a literal $)")
+            ctx.problem(
+                key,
+                "contains an invalid ${…} reference; expected ${NAME} or "
+                "${NAME:-default} (write $$ for a literal $)",
+            )
         else:
             ctx.problem(key, exc.reason)
         return None
@@ -170,7 +184,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if isinstance(value, str) and from_text:
             parsed = _parse_bool(value)
             if parsed is None:
-                ctx.problem(key, f'{quote(value)} is not a boolean; expected true or false')
+                ctx.problem(key, f"{quote(value)} is not a boolean; expected true or false")
                 return _INVALID
             return parsed
         if not isinstance(value, bool):
@@ -293,8 +307,9 @@ def _string_table(
             name = name.lower()
             child = f"{key}.{name}"
             if not name or not set(name) <= schema.HEADER_NAME_CHARS:
-                ctx.problem(child, "is not a valid header name (letters, digits and "
-                            "!#$%&'*+-.^_`|~ only)")
+                ctx.problem(
+                    child, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+                )
                 continue
             if name in _RESERVED:
                 ctx.problem(child, "is a reserved name")
@@ -349,9 +364,13 @@ def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
     for raw_name, raw in value.items():
         name = schema.canonical(str(raw_name), schema.PROCESSOR_KEYS)
         if name is None:
-            ctx.problem(f"processors.{raw_name}", "unknown key"
-                        + schema.did_you_mean(str(raw_name), schema.PROCESSOR_KEYS)
-                        + "; expected one of " + ", ".join(schema.PROCESSOR_KEYS))
+            ctx.problem(
+                f"processors.{raw_name}",
+                "unknown key"
+                + schema.did_you_mean(str(raw_name), schema.PROCESSOR_KEYS)
+                + "; expected one of "
+                + ", ".join(schema.PROCESSOR_KEYS),
+            )
             continue
         param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
         number = _scalar(f"processors.{name}", raw, param, ctx)
@@ -375,12 +394,18 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
                 return None
             return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
     if not isinstance(value, Mapping):
-        ctx.problem(key, f"expected a string (\"none\", \"statsig\") or a table naming the "
-                    f"exporter kind, found {type_name(value)}")
+        ctx.problem(
+            key,
+            f'expected a string ("none", "statsig") or a table naming the '
+            f"exporter kind, found {type_name(value)}",
+        )
         return None
     if not value:
-        ctx.problem(key, 'an exporter table needs one key naming its kind: "otlp-http", '
-                    '"otlp-grpc", "statsig" or "none"')
+        ctx.problem(
+            key,
+            'an exporter table needs one key naming its kind: "otlp-http", '
+            '"otlp-grpc", "statsig" or "none"',
+        )
         return None
     kinds: list[tuple[str, str]] = []
     for raw_kind in value:
@@ -391,8 +416,9 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
             kinds.append((str(raw_kind), kind))
     if len(value) > 1:
         names = ", ".join(f'"{k}"' for k in value)
-        ctx.problem(key, f"names {len(value)} exporter kinds ({names}); a signal has exactly "
-                    "one exporter")
+        ctx.problem(
+            key, f"names {len(value)} exporter kinds ({names}); a signal has exactly one exporter"
+        )
         return None
     if not kinds:
         return None
@@ -416,9 +442,12 @@ def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None
         return {kind: {}}
     if kind is not None:
         table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
-        ctx.problem(key, f'"{kind}" needs a table with an endpoint, not a bare string: write '
-                    f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
-                    '{ endpoint = "https://…" } })')
+        ctx.problem(
+            key,
+            f'"{kind}" needs a table with an endpoint, not a bare string: write '
+            f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
+            '{ endpoint = "https://…" } })',
+        )
         return None
     ctx.problem(key, _unknown_kind(text))
     return None
@@ -440,9 +469,18 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
             hint = ""
             if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
                 hint = " (gRPC has no protocol setting: its encoding is always protobuf)"
-            ctx.problem(f"{prefix}.{raw_name}", "unknown key" + (hint or (
-                schema.did_you_mean(str(raw_name), allowed)
-                + f"; {kind} takes " + ", ".join(allowed))))
+            ctx.problem(
+                f"{prefix}.{raw_name}",
+                "unknown key"
+                + (
+                    hint
+                    or (
+                        schema.did_you_mean(str(raw_name), allowed)
+                        + f"; {kind} takes "
+                        + ", ".join(allowed)
+                    )
+                ),
+            )
             continue
         key = f"{prefix}.{name}"
         if name == "headers":
@@ -464,16 +502,21 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
 
 def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None:
     if not isinstance(value, Mapping):
-        ctx.problem(key, f"expected a table with {', '.join(schema.TLS_KEYS)}, found "
-                    f"{type_name(value)}")
+        ctx.problem(
+            key, f"expected a table with {', '.join(schema.TLS_KEYS)}, found {type_name(value)}"
+        )
         return None
     out: dict[str, str] = {}
     for raw_name, raw in value.items():
         name = schema.canonical(str(raw_name), schema.TLS_KEYS)
         if name is None:
-            ctx.problem(f"{key}.{raw_name}", "unknown key"
-                        + schema.did_you_mean(str(raw_name), schema.TLS_KEYS)
-                        + "; tls takes " + ", ".join(schema.TLS_KEYS))
+            ctx.problem(
+                f"{key}.{raw_name}",
+                "unknown key"
+                + schema.did_you_mean(str(raw_name), schema.TLS_KEYS)
+                + "; tls takes "
+                + ", ".join(schema.TLS_KEYS),
+            )
             continue
         param = schema.field_param(kind, f"tls.{name}")
         assert param is not None

@@ -56,8 +56,13 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(key=f"line {line}", layer=label,
-                              message="is not UTF-8 text; settings files are TOML")]
+        return None, [
+            Problem(
+                key=f"line {line}",
+                layer=label,
+                message="is not UTF-8 text; settings files are TOML",
+            )
+        ]
     text = text.removeprefix("\ufeff")
     try:
         return tomllib.loads(text), []
@@ -77,7 +82,8 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     if mixed is not None and "overwrite" in reason.lower():
         key, first, second = mixed
         return Problem(
-            key=key, layer=label,
+            key=key,
+            layer=label,
             message=f"is a string on line {first} and a table on line {second}; an exporter is "
             'either a string ("none", "statsig") or a table naming its kind, not both: remove '
             f"line {first}",
@@ -110,7 +116,7 @@ def _mixed_exporter(text: str) -> tuple[str, int, int] | None:
 
 def _unclosed_inline_table(text: str, line: int) -> bool:
     lines = text.splitlines()
-    for candidate in lines[max(0, line - 3): line]:
+    for candidate in lines[max(0, line - 3) : line]:
         code = candidate.split("#", 1)[0]
         if code.count("{") > code.count("}"):
             return True
@@ -129,7 +135,7 @@ def settings_files(
     problems: list[Problem] = []
     if files is not None:
         named, origin = [Path(f) for f in files], "files="
-    elif (env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip()):
+    elif env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip():
         named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
@@ -140,8 +146,13 @@ def settings_files(
         if path.exists():
             found.append(path)
         else:
-            problems.append(Problem(key="file", layer=str(path),
-                                    message=f"settings file not found (named by {origin})"))
+            problems.append(
+                Problem(
+                    key="file",
+                    layer=str(path),
+                    message=f"settings file not found (named by {origin})",
+                )
+            )
     return found, problems
 
 
@@ -169,12 +180,15 @@ def file_fragments(
             tables[name.lower()] = (name, value)
             tables_seen.add(name)
         else:
-            problems.append(Problem(
-                key=name, layer=str(path),
-                message="is not a settings key; a settings file holds environments as tables "
-                "([default], [production]) with the settings inside"
-                + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
-            ))
+            problems.append(
+                Problem(
+                    key=name,
+                    layer=str(path),
+                    message="is not a settings key; a settings file holds environments as tables "
+                    "([default], [production]) with the settings inside"
+                    + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
+                )
+            )
     order: list[tuple[str | None, dict[str, Any]]] = []
     if implicit:
         order.append((None, implicit))
@@ -185,8 +199,12 @@ def file_fragments(
     out: list[Fragment] = []
     for table, tree in order:
         source = Source(layer=layer, file=path, table=table)
-        ctx = Context(layer=source.describe(), base_dir=base_dir, environ=environ,
-                      table_hint=table or "default")
+        ctx = Context(
+            layer=source.describe(),
+            base_dir=base_dir,
+            environ=environ,
+            table_hint=table or "default",
+        )
         fragment = normalize(tree, ctx)
         problems += ctx.problems
         out.append(Fragment(fragment, source))
@@ -215,11 +233,11 @@ def codex_fragment(
         return None
     table = data["otel"]
     if not isinstance(table, dict):
-        problems.append(Problem(key="otel", layer=str(path),
-                                message="expected a table ([otel]), found a value"))
+        problems.append(
+            Problem(key="otel", layer=str(path), message="expected a table ([otel]), found a value")
+        )
         return None
-    ctx = Context(layer=source.describe(), base_dir=codex_home, environ=environ,
-                  codex_config=True)
+    ctx = Context(layer=source.describe(), base_dir=codex_home, environ=environ, codex_config=True)
     fragment = normalize(table, ctx)
     problems += ctx.problems
     return Fragment(fragment, source)
@@ -228,35 +246,45 @@ def codex_fragment(
 # -- variables and overrides --------------------------------------------------------------
 
 
-def codex_env_fragment(
-    environ: Mapping[str, str], problems: list[Problem]
-) -> Fragment | None:
+def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> Fragment | None:
     """``CODEX_OTEL_*`` variables: ``__`` nests, ``_`` may stand for ``-``."""
     tree = _Tree(layer="env CODEX_OTEL_*", problems=problems)
     names = sorted(
-        k for k in environ
+        k
+        for k in environ
         if k.startswith(schema.CODEX_PREFIX) and k not in schema.CONTROL_VARIABLES
     )
     for name in names:
         raw = environ[name]
         if not raw.strip():
             continue
-        segments = name[len(schema.CODEX_PREFIX):].split("__")
+        segments = name[len(schema.CODEX_PREFIX) :].split("__")
         path = _canonical_path(segments, env_style=True)
         if isinstance(path, str):
-            problems.append(Problem(key=".".join(s.lower() for s in segments),
-                                    layer=f"env {name}", message=path + _suggest_variable(name)))
+            problems.append(
+                Problem(
+                    key=".".join(s.lower() for s in segments),
+                    layer=f"env {name}",
+                    message=path + _suggest_variable(name),
+                )
+            )
             continue
         tree.insert(path, raw, name, Source(layer="codex-env", variable=name))
     if not tree.data:
         return None
-    ctx = Context(layer="env CODEX_OTEL_*", base_dir=Path.cwd(), environ=environ,
-                  raw_strings=True, interpolate=False)
+    ctx = Context(
+        layer="env CODEX_OTEL_*",
+        base_dir=Path.cwd(),
+        environ=environ,
+        raw_strings=True,
+        interpolate=False,
+    )
     data = normalize(tree.data, ctx)
     for p in ctx.problems:
         variable = _variable_of(p.key, tree.origins)
-        problems.append(Problem(key=p.key, layer=f"env {variable}" if variable else p.layer,
-                                message=p.message))
+        problems.append(
+            Problem(key=p.key, layer=f"env {variable}" if variable else p.layer, message=p.message)
+        )
     return Fragment(data, Source(layer="codex-env"), tree.sources)
 
 
@@ -319,11 +347,14 @@ class _Tree:
         self.mixed.add(key)
         others = sorted({o for d, o in self.origins.items() if d == key or d.startswith(key + ".")})
         both = ", ".join([*others, origin])
-        self.problems.append(Problem(
-            key=key, layer=self.layer,
-            message=f"is given both as a string and as a table in the same layer ({both}); an "
-            'exporter is either a string ("none", "statsig") or a table naming its kind',
-        ))
+        self.problems.append(
+            Problem(
+                key=key,
+                layer=self.layer,
+                message=f"is given both as a string and as a table in the same layer ({both}); an "
+                'exporter is either a string ("none", "statsig") or a table naming its kind',
+            )
+        )
 
 
 def _takes_table(path: list[str]) -> bool:
@@ -361,14 +392,16 @@ def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
         kind = schema.canonical(rest[0], schema.EXPORTER_KINDS)
         if kind is None:
             return f'"{rest[0].lower()}" is not an exporter kind' + schema.did_you_mean(
-                rest[0], schema.EXPORTER_KINDS)
+                rest[0], schema.EXPORTER_KINDS
+            )
         if len(rest) == 1:
             return [top, kind]
         fields = schema.kind_fields(kind)
         name = schema.canonical(rest[1], fields)
         if name is None:
-            return (f'"{rest[1].lower()}" is not a {kind} setting'
-                    + schema.did_you_mean(rest[1], fields))
+            return f'"{rest[1].lower()}" is not a {kind} setting' + schema.did_you_mean(
+                rest[1], fields
+            )
         tail = rest[2:]
         if name == "headers" and tail:
             header = ".".join(tail)
@@ -379,7 +412,8 @@ def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
             tls_key = schema.canonical(tail[0], schema.TLS_KEYS)
             if tls_key is None or len(tail) > 1:
                 return f'"{tail[0].lower()}" is not a tls setting' + schema.did_you_mean(
-                    tail[0], schema.TLS_KEYS)
+                    tail[0], schema.TLS_KEYS
+                )
             return [top, kind, name, tls_key]
         if tail:
             return f"{kind}.{name} has no sub-keys"
@@ -391,7 +425,8 @@ def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
         name = schema.canonical(rest[0], schema.PROCESSOR_KEYS)
         if name is None or len(rest) > 1:
             return f'"{rest[0].lower()}" is not a processors setting' + schema.did_you_mean(
-                rest[0], schema.PROCESSOR_KEYS)
+                rest[0], schema.PROCESSOR_KEYS
+            )
         return [top, name]
     return f"{top} has no sub-keys"
 
@@ -401,7 +436,8 @@ def _suggest_variable(name: str) -> str:
 
     known = [v for v in schema.every_variable() if v.startswith(schema.CODEX_PREFIX)]
     known += [
-        schema.CODEX_PREFIX + k.replace(".", "__").upper() for k in schema.SETTINGS_BY_KEY
+        schema.CODEX_PREFIX + k.replace(".", "__").upper()
+        for k in schema.SETTINGS_BY_KEY
         if k != "codex_home"
     ]
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.75)

@@ -25,8 +25,13 @@ from codex_otel_config.settings.model import (
 from codex_otel_config.settings.redact import mask, mask_url
 
 _GENERAL = (
-    "environment", "service_name", "service_version", "codex_home", "log_user_prompt",
-    "runtime_metrics", "sdk_disabled",
+    "environment",
+    "service_name",
+    "service_version",
+    "codex_home",
+    "log_user_prompt",
+    "runtime_metrics",
+    "sdk_disabled",
 )
 
 
@@ -56,13 +61,19 @@ def rows(settings: OtelSettings) -> list[Row]:
         value = getattr(settings, key)
         out.append(Row(key, str(value) if key == "codex_home" else value, settings.source_of(key)))
     for name, value in sorted(settings.resource_attributes.items()):
-        out.append(Row(f"resource_attributes.{name}", value,
-                       settings.source_of(f"resource_attributes.{name}")))
+        out.append(
+            Row(
+                f"resource_attributes.{name}",
+                value,
+                settings.source_of(f"resource_attributes.{name}"),
+            )
+        )
     for f in fields(settings.processors):
         value = getattr(settings.processors, f.name)
         if value is not None:
-            out.append(Row(f"processors.{f.name}", value,
-                           settings.source_of(f"processors.{f.name}")))
+            out.append(
+                Row(f"processors.{f.name}", value, settings.source_of(f"processors.{f.name}"))
+            )
     for signal in SIGNALS:
         out += signal_rows(settings, signal)
     return out
@@ -75,8 +86,14 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
     resolved = settings.exporter_for(signal)
     if isinstance(resolved, NoExporter):
         if settings.sdk_disabled and not isinstance(configured, NoExporter):
-            return [Row(f"{signal}.exporter", "none", settings.source_of("sdk_disabled"),
-                        f"sdk_disabled; configured: {configured.kind}")]
+            return [
+                Row(
+                    f"{signal}.exporter",
+                    "none",
+                    settings.source_of("sdk_disabled"),
+                    f"sdk_disabled; configured: {configured.kind}",
+                )
+            ]
         return [Row(f"{signal}.exporter", "none", settings.source_of(key))]
     kind = configured.kind
 
@@ -85,15 +102,26 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
         return settings.provenance.get(f"{key}.{kind}.{field}", DEFAULT_SOURCE)
 
     statsig = isinstance(configured, Statsig)
-    out = [Row(f"{signal}.exporter", resolved.kind, settings.source_of(key),
-               "statsig shorthand: OTLP/HTTP JSON" if statsig else None)]
+    out = [
+        Row(
+            f"{signal}.exporter",
+            resolved.kind,
+            settings.source_of(key),
+            "statsig shorthand: OTLP/HTTP JSON" if statsig else None,
+        )
+    ]
     note = None
     if isinstance(configured, OtlpHttp) and resolved.endpoint != configured.endpoint:
         note = f"/v1/{signal} appended"
     out.append(Row(f"{signal}.endpoint", safe_url(resolved.endpoint), src("endpoint"), note))
     if isinstance(resolved, OtlpHttp):
-        out.append(Row(f"{signal}.protocol", resolved.protocol,
-                       settings.source_of(key) if statsig else src("protocol")))
+        out.append(
+            Row(
+                f"{signal}.protocol",
+                resolved.protocol,
+                settings.source_of(key) if statsig else src("protocol"),
+            )
+        )
     for name, value in sorted(resolved.headers.items()):
         field = "api_key" if statsig and name == STATSIG_API_KEY_HEADER else f"headers.{name}"
         out.append(Row(f"{signal}.headers.{name}", mask(value), src(field)))

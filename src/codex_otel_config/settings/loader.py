@@ -41,7 +41,11 @@ if TYPE_CHECKING:
     from codex_otel_config.settings.otel_env import OtelEnv
 
 __all__ = [
-    "codex_home_from", "list_environments", "load_settings", "parse_set_options", "selected_env",
+    "codex_home_from",
+    "list_environments",
+    "load_settings",
+    "parse_set_options",
+    "selected_env",
 ]
 
 _DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
@@ -88,7 +92,8 @@ def _nothing_configured(
             return False
     for name in environ:
         if name.startswith("OTEL_") or (
-            name.startswith("CODEX_OTEL_") and name not in _CONTROL_VARIABLES
+            name.startswith("CODEX_OTEL_")
+            and name not in _CONTROL_VARIABLES
             and environ[name].strip()
         ):
             return False
@@ -150,8 +155,13 @@ def parse_set_options(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            problems.append(Problem(key=key.strip() or item, layer="--set",
-                                    message="expected key=value (e.g. service_name=billing)"))
+            problems.append(
+                Problem(
+                    key=key.strip() or item,
+                    layer="--set",
+                    message="expected key=value (e.g. service_name=billing)",
+                )
+            )
             continue
         out[key.strip()] = value
     if problems:
@@ -191,12 +201,24 @@ def _env_source(origin: str | None) -> Source:
 #: tests/test_settings_schema.py checks it against the schema.
 _CONTROL_VARIABLES = frozenset({"CODEX_OTEL_ENV", "CODEX_OTEL_SETTINGS_FILES", "CODEX_OTEL_STRICT"})
 _DEFAULT_KEYS = (
-    "environment", "service_name", "service_version", "codex_home", "log_user_prompt",
-    "exporter", "metrics_exporter", "runtime_metrics", "resource_attributes", "sdk_disabled",
-    "processors.bsp_schedule_delay_ms", "processors.bsp_max_queue_size",
-    "processors.bsp_max_export_batch_size", "processors.bsp_export_timeout_ms",
-    "processors.blrp_schedule_delay_ms", "processors.blrp_max_queue_size",
-    "processors.blrp_max_export_batch_size", "processors.blrp_export_timeout_ms",
+    "environment",
+    "service_name",
+    "service_version",
+    "codex_home",
+    "log_user_prompt",
+    "exporter",
+    "metrics_exporter",
+    "runtime_metrics",
+    "resource_attributes",
+    "sdk_disabled",
+    "processors.bsp_schedule_delay_ms",
+    "processors.bsp_max_queue_size",
+    "processors.bsp_max_export_batch_size",
+    "processors.bsp_export_timeout_ms",
+    "processors.blrp_schedule_delay_ms",
+    "processors.blrp_max_queue_size",
+    "processors.blrp_max_export_batch_size",
+    "processors.blrp_export_timeout_ms",
     "processors.metric_export_interval_ms",
 )
 _EXPORTER_KEYS = ("exporter", "trace_exporter", "metrics_exporter")
@@ -345,7 +367,7 @@ class _Store:
         for key, src in list(self.provenance.items()):
             if key == "exporter" or key.startswith("exporter."):
                 note = f"inherited from exporter: {src.describe()}"
-                self.provenance["trace_exporter" + key[len("exporter"):]] = Source(
+                self.provenance["trace_exporter" + key[len("exporter") :]] = Source(
                     layer="derived", note=note
                 )
         self.provenance.setdefault(
@@ -374,7 +396,10 @@ class _Store:
 
 class _Loader:
     def __init__(
-        self, codex_home: Path, env_name: str | None, env_origin: str | None,
+        self,
+        codex_home: Path,
+        env_name: str | None,
+        env_origin: str | None,
         environ: Mapping[str, str],
     ) -> None:
         self.codex_home = codex_home
@@ -407,19 +432,26 @@ class _Loader:
             for layer, file in (("file", path), ("secrets", _sources.secrets_beside(path))):
                 if file is not None:
                     fragments += _sources.file_fragments(
-                        file, env_name=self.env_name, environ=environ, layer=layer,
-                        problems=problems, tables_seen=tables_seen,
+                        file,
+                        env_name=self.env_name,
+                        environ=environ,
+                        layer=layer,
+                        problems=problems,
+                        tables_seen=tables_seen,
                     )
-        if self.env_name and paths and self.env_name.lower() != "default" and not any(
-            t.lower() == self.env_name.lower() for t in tables_seen
+        if (
+            self.env_name
+            and paths
+            and self.env_name.lower() != "default"
+            and not any(t.lower() == self.env_name.lower() for t in tables_seen)
         ):
             found = ", ".join(sorted(tables_seen)) or "none"
-            warnings.append(f'settings environment "{self.env_name}" is not a table in any '
-                            f"settings file (tables found: {found})")
+            warnings.append(
+                f'settings environment "{self.env_name}" is not a table in any '
+                f"settings file (tables found: {found})"
+            )
         codex_env = _sources.codex_env_fragment(environ, problems)
-        override = (
-            _sources.overrides_fragment(overrides, environ, problems) if overrides else None
-        )
+        override = _sources.overrides_fragment(overrides, environ, problems) if overrides else None
         problems += otel.problems
         if not (fragments or problems or warnings or codex_env or override or not otel.empty):
             return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
@@ -453,8 +485,9 @@ class _Loader:
         if "trace_exporter" not in store:
             store.inherit_trace()
         if self.env_name and store.provenance.get("environment", DEFAULT_SOURCE).layer == "default":
-            store.apply(_sources.Fragment({"environment": self.env_name},
-                                          _env_source(self.env_origin)))
+            store.apply(
+                _sources.Fragment({"environment": self.env_name}, _env_source(self.env_origin))
+            )
 
         store.provenance["codex_home"] = _codex_home_source(environ)
         from codex_otel_config.settings import schema

@@ -178,18 +178,22 @@ def source_in(
 # The SDK's documented batch processor defaults, used when a tuning is not set, so values come
 # from the settings (which read OTEL_BSP_* / OTEL_BLRP_* from the environment they were
 # given), never from a second read of os.environ by the SDK.
-BSP_DEFAULTS: Mapping[str, int] = MappingProxyType({
-    "schedule_delay_ms": 5000,
-    "max_queue_size": 2048,
-    "max_export_batch_size": 512,
-    "export_timeout_ms": 30000,
-})
-BLRP_DEFAULTS: Mapping[str, int] = MappingProxyType({
-    "schedule_delay_ms": 1000,
-    "max_queue_size": 2048,
-    "max_export_batch_size": 512,
-    "export_timeout_ms": 30000,
-})
+BSP_DEFAULTS: Mapping[str, int] = MappingProxyType(
+    {
+        "schedule_delay_ms": 5000,
+        "max_queue_size": 2048,
+        "max_export_batch_size": 512,
+        "export_timeout_ms": 30000,
+    }
+)
+BLRP_DEFAULTS: Mapping[str, int] = MappingProxyType(
+    {
+        "schedule_delay_ms": 1000,
+        "max_queue_size": 2048,
+        "max_export_batch_size": 512,
+        "export_timeout_ms": 30000,
+    }
+)
 METRIC_EXPORT_INTERVAL_MS = 60000
 
 
@@ -227,11 +231,13 @@ class ProcessorSettings:
                 if value <= 0 and name != "export_timeout_ms":
                     found.append((f"processors.{prefix}_{name}", f"must be > 0, got {value}"))
             if tuned["max_export_batch_size"] > tuned["max_queue_size"]:
-                found.append((
-                    f"processors.{prefix}_max_export_batch_size",
-                    f"{tuned['max_export_batch_size']} exceeds the queue size "
-                    f"{tuned['max_queue_size']}",
-                ))
+                found.append(
+                    (
+                        f"processors.{prefix}_max_export_batch_size",
+                        f"{tuned['max_export_batch_size']} exceeds the queue size "
+                        f"{tuned['max_queue_size']}",
+                    )
+                )
         interval = self.metric_export_interval_ms
         if interval is not None and interval <= 0:
             found.append(("processors.metric_export_interval_ms", "must be > 0"))

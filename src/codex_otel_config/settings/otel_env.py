@@ -90,8 +90,15 @@ class SignalEnv:
     @property
     def touches_exporter(self) -> bool:
         return any(
-            (self.exporter, self.endpoint, self.protocol, self.headers, self.timeout,
-             self.compression, self.tls)
+            (
+                self.exporter,
+                self.endpoint,
+                self.protocol,
+                self.headers,
+                self.timeout,
+                self.compression,
+                self.tls,
+            )
         )
 
 
@@ -114,8 +121,12 @@ class OtelEnv:
     @property
     def empty(self) -> bool:
         return not (
-            self.touches_exporters or self.service_name or self.service_version
-            or self.resource_attributes or self.sdk_disabled or self.processors
+            self.touches_exporters
+            or self.service_name
+            or self.service_version
+            or self.resource_attributes
+            or self.sdk_disabled
+            or self.processors
         )
 
     def patch(
@@ -160,8 +171,11 @@ class OtelEnv:
                 value, signal_sources = result
                 data[key] = value
                 sources.update(signal_sources)
-                if env.endpoint and not env.endpoint_is_generic and "otlp-http" in value and (
-                    _path_of(str(env.endpoint.value)) in ("", "/")
+                if (
+                    env.endpoint
+                    and not env.endpoint_is_generic
+                    and "otlp-http" in value
+                    and (_path_of(str(env.endpoint.value)) in ("", "/"))
                 ):
                     warnings.append(
                         f"{env.endpoint.variable} has no path: as the OpenTelemetry "
@@ -313,17 +327,19 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
     generic = _read_signal_vars("OTEL_EXPORTER_OTLP", get, problem, base, "otlp")
     for signal, upper in SIGNAL_NAMES.items():
         key = SIGNAL_KEYS[signal]
-        own = _read_signal_vars(
-            f"OTEL_EXPORTER_OTLP_{upper}", get, problem, base, f"{key}.otlp"
-        )
+        own = _read_signal_vars(f"OTEL_EXPORTER_OTLP_{upper}", get, problem, base, f"{key}.otlp")
         env = SignalEnv()
         exporter_var = f"OTEL_{upper}_EXPORTER"
         if (v := get(exporter_var)) is not None:
             if v.lower() in ("otlp", "none"):
                 env.exporter = Setting(v.lower(), exporter_var)
             else:
-                problem(exporter_var, key, f'"{v}" is not one of "otlp", "none" (the only '
-                        "exporters this package builds from variables)")
+                problem(
+                    exporter_var,
+                    key,
+                    f'"{v}" is not one of "otlp", "none" (the only '
+                    "exporters this package builds from variables)",
+                )
         for name in ("protocol", "headers", "timeout", "compression"):
             setattr(env, name, own.get(name) or generic.get(name))
         if "endpoint" in own:
@@ -351,8 +367,11 @@ def _read_signal_vars(
         if v.lower().startswith(("http://", "https://")) and len(v.split("://", 1)[1]) > 0:
             found["endpoint"] = Setting(v, name)
         else:
-            problem(name, f"{key}.endpoint",
-                    f'"{mask_url(v)}" is not a URL; expected http://host:port or https://host:port')
+            problem(
+                name,
+                f"{key}.endpoint",
+                f'"{mask_url(v)}" is not a URL; expected http://host:port or https://host:port',
+            )
     if (v := get(name := f"{prefix}_PROTOCOL")) is not None:
         if v.lower() in PROTOCOLS:
             found["protocol"] = Setting(v.lower(), name)
@@ -369,8 +388,11 @@ def _read_signal_vars(
     if (v := get(name := f"{prefix}_TIMEOUT")) is not None:
         ms = _parse_float(v)
         if ms is None or ms <= 0:
-            problem(name, f"{key}.timeout",
-                    f'"{v}" is not a positive number of milliseconds (e.g. 10000)')
+            problem(
+                name,
+                f"{key}.timeout",
+                f'"{v}" is not a positive number of milliseconds (e.g. 10000)',
+            )
         else:
             found["timeout"] = Setting(ms / 1000.0, name)
     if (v := get(name := f"{prefix}_COMPRESSION")) is not None:
@@ -396,16 +418,22 @@ def _parse_pairs(
         name, sep, value = item.partition("=")
         name = unquote(name.strip())
         if not sep or not name:
-            out.problems.append(Problem(
-                key=key, layer=f"env {variable}",
-                message=f"entry {index} is not name=value (entries are separated by commas)",
-            ))
+            out.problems.append(
+                Problem(
+                    key=key,
+                    layer=f"env {variable}",
+                    message=f"entry {index} is not name=value (entries are separated by commas)",
+                )
+            )
             continue
         if secret and not set(name) <= schema.HEADER_NAME_CHARS:
-            out.problems.append(Problem(
-                key=key, layer=f"env {variable}",
-                message=f'entry {index}: "{name}" is not a valid header name',
-            ))
+            out.problems.append(
+                Problem(
+                    key=key,
+                    layer=f"env {variable}",
+                    message=f'entry {index}: "{name}" is not a valid header name',
+                )
+            )
             continue
         pairs[name] = unquote(value.strip())
     return pairs

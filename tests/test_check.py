@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -365,3 +366,15 @@ def test_a_server_that_trickles_its_answer_is_bounded_by_the_timeout(
     (finding,) = _only(report, "otlp")
     assert (finding.code, finding.status) == (Code.TIMEOUT, "fail"), finding
     assert finding.elapsed_ms is not None and finding.elapsed_ms < timeout * 1000 + 1000
+
+
+def test_plain_http_to_a_tls_port_suggests_https(
+    receiver_factory: Any, tls_bundle: TlsBundle
+) -> None:
+    tls_receiver = receiver_factory(grpc=False, tls=tls_bundle.server_tls())
+    plain = tls_receiver.http_url.replace("https://", "http://")
+    settings = OtelSettings(exporter=OtlpHttp(endpoint=plain, timeout=2.0))
+    report = run_check(settings, timeout=2.0)
+    (otlp,) = [f for f in report.findings if f.stage == "otlp"]
+    assert otlp.status == "fail"
+    assert otlp.hint is not None and "https://" in otlp.hint and "exporter" in otlp.hint

@@ -123,6 +123,11 @@ def hint_for(target: Target, failure: ExportFailure, stage: str) -> str:
         )
     if grpc:
         return f"unexpected answer: is {endpoint} an OTLP/gRPC endpoint?{port_hint}"
+    if target.exporter.endpoint.lower().startswith("http://"):
+        return (
+            f"unexpected answer from {endpoint}: if the server expects TLS, write https:// in "
+            f"{target.where('endpoint')}; else is it an OTLP/HTTP port?{port_hint}"
+        )
     return (
         f"unexpected answer: is {endpoint} an OTLP/HTTP endpoint (and the scheme right)?{port_hint}"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from codex_otel_config.metrics import MetricsClient, MetricsConfig
 from codex_otel_config.receiver import Receiver
 from codex_otel_config.telemetry import AuthEnvTelemetry, SessionTelemetry
 from fixtures.receivers import make_exporter
+from fixtures.telemetry import record_401
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -49,31 +49,12 @@ def _session(
     )
 
 
-def _record_401(session: SessionTelemetry) -> None:
-    session.record_api_request(
-        1,
-        401,
-        "http 401",
-        timedelta(milliseconds=42),
-        auth_header_attached=True,
-        auth_header_name="authorization",
-        retry_after_unauthorized=True,
-        recovery_mode="managed",
-        recovery_phase="refresh_token",
-        endpoint="/responses",
-        request_id="req-401",
-        cf_ray="ray-401",
-        auth_error="missing_authorization_header",
-        auth_error_code="token_expired",
-    )
-
-
 def test_log_sink_reaches_the_receiver(receiver: Receiver) -> None:
     provider = LoggerProvider()
     provider.add_log_record_processor(
         BatchLogRecordProcessor(make_exporter("logs", "http", receiver))
     )
-    _record_401(_session(logger_provider=provider))
+    record_401(_session(logger_provider=provider))
     assert provider.force_flush(10_000)
     record = receiver.wait_for_log("codex.api_request", timeout=10)
     assert record is not None
@@ -126,7 +107,7 @@ def test_session_metrics_reach_the_receiver_as_delta(receiver: Receiver) -> None
     metrics = MetricsClient(
         MetricsConfig.otlp("e2e", "codex-cli", "0.0.0", make_exporter("metrics", "http", receiver))
     )
-    _record_401(_session(metrics=metrics))
+    record_401(_session(metrics=metrics))
     assert metrics.shutdown(timeout=10)
     point = receiver.wait_for_metric("codex.api_request", timeout=10)
     assert point is not None

@@ -33,6 +33,7 @@ from codex_otel_config.telemetry import (
     ToolDecisionSource,
     extract_response_debug_context,
 )
+from fixtures.telemetry import record_401
 
 AUTH_ENV = AuthEnvTelemetry(
     openai_api_key_env_present=True,
@@ -131,25 +132,6 @@ def only(items: list[dict[str, Any]]) -> dict[str, Any]:
 def assert_trace_safe(attributes: dict[str, Any]) -> None:
     for key in ("user.email", "user.account_id", "prompt", "arguments", "output"):
         assert key not in attributes, key
-
-
-def record_401(session: SessionTelemetry) -> None:
-    session.record_api_request(
-        1,
-        401,
-        "http 401",
-        timedelta(milliseconds=42),
-        auth_header_attached=True,
-        auth_header_name="authorization",
-        retry_after_unauthorized=True,
-        recovery_mode="managed",
-        recovery_phase="refresh_token",
-        endpoint="/responses",
-        request_id="req-401",
-        cf_ray="ray-401",
-        auth_error="missing_authorization_header",
-        auth_error_code="token_expired",
-    )
 
 
 # -- the 401 change -----------------------------------------------------------------------

@@ -111,7 +111,9 @@ def test_every_signal_arrives_with_resource_and_attributes(
         assert resource["service.version"] == "9.9.9"
         assert resource["env"] == "staging"
         assert resource["team"] == "obs"
-        assert resource["host.name"] == socket.gethostname().strip()
+    # host.name is on the logs resource only (the crate's resource_attributes).
+    assert receiver.log_records[0].resource["host.name"] == socket.gethostname().strip()
+    assert "host.name" not in span.resource
     (record,) = receiver.log_records
     assert record.body == f"bootstrap log {protocol}"
     assert record.attributes["tag"] == protocol

@@ -27,6 +27,7 @@ from codex_otel_config.telemetry import (
     AuthRecoveryStep,
     FeedbackRequestTags,
     FeedbackTagStore,
+    RuntimeMetricsSummary,
     SessionTelemetry,
     TelemetryAuthMode,
     emit_feedback_auth_recovery_tags,
@@ -77,6 +78,9 @@ class ScenarioResult:
     signals: tuple[str, ...] = ()
     elapsed_ms: float = 0.0
     expected: Mapping[str, int] = field(default_factory=dict)
+    runtime_metrics: RuntimeMetricsSummary | None = None
+    """The session's runtime summary when ``runtime_metrics = true`` (and metrics are
+    exported), taken before the flush; ``None`` otherwise."""
 
     @property
     def ok(self) -> bool:
@@ -100,6 +104,9 @@ class ScenarioResult:
             "metrics": list(self.metrics),
             "feedback_tags": dict(self.feedback_tags),
             "expected": dict(self.expected),
+            "runtime_metrics": (
+                self.runtime_metrics.to_dict() if self.runtime_metrics is not None else None
+            ),
             "exported": self.exported(),
             "flush": self.flush.to_dict() if self.flush is not None else None,
             "shutdown": self.shutdown.to_dict() if self.shutdown is not None else None,
@@ -165,6 +172,10 @@ def run_test_scenario(
         extra_attributes={TEST_EVENT_ATTRIBUTE: True},
         extra_metric_tags={TEST_EVENT_ATTRIBUTE: "true"},
     )
+    # Only the provider's own client: the session would otherwise fall back to the global one.
+    runtime = provider.metrics is not None and provider.metrics.runtime_reader is not None
+    if runtime:
+        session.reset_runtime_metrics()
     store = FeedbackTagStore()
     events: list[EmittedEvent] = []
     sinks = ("log", "trace")
@@ -314,6 +325,7 @@ def run_test_scenario(
         "logs": len(events) if "logs" in signals else 0,
         "traces": 1 if "traces" in signals else 0,
     }
+    runtime_metrics = session.runtime_metrics_summary() if runtime else None
     step("force_flush")
     flush = provider.force_flush(timeout=timeout)
     step("shutdown" if shutdown else "flushed")
@@ -334,4 +346,5 @@ def run_test_scenario(
         signals=signals,
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
         expected=MappingProxyType(expected),
+        runtime_metrics=runtime_metrics,
     )

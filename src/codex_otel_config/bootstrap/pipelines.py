@@ -20,7 +20,7 @@ from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.exporters.recording import ExportStats, Recorder
 from codex_otel_config.settings.model import METRIC_EXPORT_INTERVAL_MS, OtelSettings, Signal
 
-__all__ = ["Pipeline", "build_resource", "check_processors"]
+__all__ = ["Pipeline", "build_resource", "check_processors", "resource_attributes"]
 
 #: Loggers whose records a bridged handler must not export: the SDK's own export errors
 #: and the HTTP/gRPC stacks under it would otherwise feed failures back into the pipeline.
@@ -54,15 +54,28 @@ def check_processors(settings: OtelSettings) -> None:
         raise SettingsError(problems)
 
 
-def build_resource(settings: OtelSettings) -> Any:
-    """``service.name``, ``service.version``, ``env``, ``host.name`` and the configured
-    attributes — built directly (not ``Resource.create``) so ``OTEL_RESOURCE_ATTRIBUTES`` /
-    ``OTEL_SERVICE_NAME`` are taken from the settings, not re-read from ``os.environ``."""
+ResourceKind = Literal["logs", "traces"]
+
+#: The resource attribute the logs resource carries and the traces resource never does.
+HOST_NAME_ATTRIBUTE = "host.name"
+
+
+def detected_host_name() -> str | None:
+    """This machine's host name, or ``None`` when the system reports none."""
+    return socket.gethostname() or None
+
+
+def resource_attributes(
+    settings: OtelSettings, host_name: str | None, kind: ResourceKind
+) -> dict[str, str]:
+    """The crate's ``resource_attributes``: ``service.name``, ``service.version``, ``env``
+    and the configured attributes; ``host.name`` (trimmed, omitted when empty) on the
+    **logs** resource only — per-host identity stays out of traces, as in the crate. A
+    ``host.name`` in ``resource_attributes`` is the user's choice and kept on both."""
     from opentelemetry.sdk.resources import (
         TELEMETRY_SDK_LANGUAGE,
         TELEMETRY_SDK_NAME,
         TELEMETRY_SDK_VERSION,
-        Resource,
     )
     from opentelemetry.sdk.version import __version__ as sdk_version
 
@@ -71,14 +84,24 @@ def build_resource(settings: OtelSettings) -> Any:
         TELEMETRY_SDK_NAME: "opentelemetry",
         TELEMETRY_SDK_VERSION: sdk_version,
     }
-    host = socket.gethostname().strip()
-    if host:
-        attributes["host.name"] = host
+    host = (host_name or "").strip()
+    if kind == "logs" and host:
+        attributes[HOST_NAME_ATTRIBUTE] = host
     attributes.update(settings.resource_attributes)
     attributes["service.name"] = settings.service_name
     attributes["service.version"] = settings.service_version
     attributes["env"] = settings.environment
-    return Resource(attributes)
+    return attributes
+
+
+def build_resource(settings: OtelSettings, kind: ResourceKind) -> Any:
+    """The ``kind`` resource, built directly (not ``Resource.create``) so
+    ``OTEL_RESOURCE_ATTRIBUTES`` / ``OTEL_SERVICE_NAME`` are taken from the settings, not
+    re-read from ``os.environ``."""
+    from opentelemetry.sdk.resources import Resource
+
+    host = detected_host_name() if kind == "logs" else None
+    return Resource(resource_attributes(settings, host, kind))
 
 
 @functools.cache
@@ -175,6 +198,8 @@ def build_metrics(settings: OtelSettings, exporter: Any) -> tuple[Any, Pipeline]
         .with_export_interval(interval_ms / 1000.0)
         .with_resource_attributes(settings.resource_attributes)
     )
+    if settings.runtime_metrics:
+        config = config.with_runtime_reader()
     client = MetricsClient(config)
     atexit.unregister(client.meter_provider.shutdown)
     pipeline = Pipeline(

@@ -355,17 +355,16 @@ def build_provider(
                 signal, exporter, setting_key=_setting_key(settings, signal)
             )
             built.append(exporters[signal])
-        resource = sdk.build_resource(settings) if {"traces", "logs"} & exporters.keys() else None
         pipelines: dict[Signal, Pipeline] = {}
         tracer_provider = logger_provider = metrics = None
         if "traces" in exporters:
             tracer_provider, pipelines["traces"] = sdk.build_traces(
-                settings, exporters["traces"], resource
+                settings, exporters["traces"], sdk.build_resource(settings, "traces")
             )
             built.append(tracer_provider)
         if "logs" in exporters:
             logger_provider, pipelines["logs"] = sdk.build_logs(
-                settings, exporters["logs"], resource
+                settings, exporters["logs"], sdk.build_resource(settings, "logs")
             )
             built.append(logger_provider)
         if "metrics" in exporters:

@@ -15,6 +15,7 @@ from codex_otel_config.metrics.client import (
 from codex_otel_config.metrics.config import MetricsConfig
 from codex_otel_config.metrics.errors import MetricsError
 from codex_otel_config.metrics.in_memory import InMemoryMetricExporter
+from codex_otel_config.metrics.runtime import RuntimeMetricsSummary, RuntimeMetricTotals
 from codex_otel_config.metrics.timer import Timer
 from codex_otel_config.metrics.validation import (
     sanitize_metric_tag_value,
@@ -28,6 +29,8 @@ __all__ = [
     "MetricsClient",
     "MetricsConfig",
     "MetricsError",
+    "RuntimeMetricTotals",
+    "RuntimeMetricsSummary",
     "Timer",
     "global_metrics",
     "install_global",

@@ -18,12 +18,21 @@ from typing import Any, TypeVar
 
 from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    InMemoryMetricReader,
+    MetricReader,
+    MetricsData,
+    PeriodicExportingMetricReader,
+)
 
 from codex_otel_config._version import __version__
 from codex_otel_config.metrics.config import MetricsConfig
 from codex_otel_config.metrics.errors import MetricsError
-from codex_otel_config.metrics.in_memory import DeltaTemporalityExporter, prefers_delta
+from codex_otel_config.metrics.in_memory import (
+    DELTA_TEMPORALITY,
+    DeltaTemporalityExporter,
+    prefers_delta,
+)
 from codex_otel_config.metrics.names import METER_NAME
 from codex_otel_config.metrics.resource import metrics_resource
 from codex_otel_config.metrics.timer import Timer
@@ -64,8 +73,15 @@ class MetricsClient:
         else:
             interval_ms = None  # SDK default, honours OTEL_METRIC_EXPORT_INTERVAL
         self.reader = PeriodicExportingMetricReader(exporter, export_interval_millis=interval_ms)
+        readers: list[MetricReader] = [self.reader]
+        # The crate's runtime reader: a manual reader with its own delta state, so a
+        # snapshot neither sees nor resets what the periodic exporter has yet to send.
+        self.runtime_reader: InMemoryMetricReader | None = None
+        if config.runtime_reader:
+            self.runtime_reader = InMemoryMetricReader(preferred_temporality=DELTA_TEMPORALITY)
+            readers.append(self.runtime_reader)
         self.meter_provider = MeterProvider(
-            metric_readers=[self.reader],
+            metric_readers=readers,
             resource=metrics_resource(
                 config.environment,
                 config.service_name,
@@ -186,6 +202,35 @@ class MetricsClient:
         validate_metric_name(name)
         validate_tags(tag_pairs(tags))
         return Timer(self, name, tags)
+
+    # -- the runtime reader ---------------------------------------------------------------
+
+    def snapshot(self) -> MetricsData:
+        """What was recorded since the previous snapshot (delta), collected now.
+
+        Needs the runtime reader (``MetricsConfig.with_runtime_reader()``): without it,
+        :class:`MetricsError` ``runtime_snapshot_unavailable``; a failed collection (or a
+        shut-down client) is ``runtime_snapshot_collect``. The periodic exporter is not
+        affected: it still sends everything on its own schedule.
+        """
+        reader = self.runtime_reader
+        if reader is None:
+            raise MetricsError(
+                "runtime_snapshot_unavailable",
+                "runtime metrics snapshot unavailable: the runtime reader is not enabled "
+                "(set runtime_metrics = true)",
+            )
+        if self._shut_down:
+            raise MetricsError(
+                "runtime_snapshot_collect", "runtime metrics snapshot failed: client is shut down"
+            )
+        try:
+            data = reader.get_metrics_data()
+        except Exception as error:
+            raise MetricsError(
+                "runtime_snapshot_collect", f"runtime metrics snapshot failed: {error}"
+            ) from error
+        return data if data is not None else MetricsData(resource_metrics=[])
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ class MetricsConfig:
     ``OTEL_METRIC_EXPORT_INTERVAL``). In-memory configs export only on flush/shutdown."""
     default_tags: Mapping[str, str] = field(default_factory=dict)
     resource_attributes: Mapping[str, str] = field(default_factory=dict)
+    runtime_reader: bool = False
+    """Also attach the on-demand runtime reader (delta), read by ``MetricsClient.snapshot()``."""
 
     @classmethod
     def otlp(
@@ -81,6 +83,10 @@ class MetricsConfig:
         if not seconds > 0:
             raise MetricsError("invalid_config", f"export interval must be > 0 s, got {seconds}")
         return dataclasses.replace(self, export_interval=seconds)
+
+    def with_runtime_reader(self) -> MetricsConfig:
+        """A config whose client also keeps an on-demand reader for ``snapshot()``."""
+        return dataclasses.replace(self, runtime_reader=True)
 
     def with_resource_attributes(self, attributes: Mapping[str, str]) -> MetricsConfig:
         """A config whose resource also carries ``attributes`` (the standard keys win)."""

@@ -11,7 +11,8 @@ class MetricsError(CodexOtelError):
     ``kind`` names the rule that failed, mirroring the crate's ``MetricsError`` variants
     (``empty_metric_name``, ``invalid_metric_name``, ``empty_tag_component``,
     ``invalid_tag_component``, ``negative_counter_increment``, ``invalid_value``,
-    ``invalid_config``, ``exporter_disabled``, ``provider_shutdown``). ``label`` is
+    ``invalid_config``, ``exporter_disabled``, ``provider_shutdown``,
+    ``runtime_snapshot_unavailable``, ``runtime_snapshot_collect``). ``label`` is
     ``"tag key"`` or ``"tag value"`` for tag errors, ``value`` the offending text.
     """
 

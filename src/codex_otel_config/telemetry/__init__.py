@@ -12,6 +12,8 @@ from codex_otel_config.metrics import (
     MetricsClient,
     MetricsConfig,
     MetricsError,
+    RuntimeMetricsSummary,
+    RuntimeMetricTotals,
     global_metrics,
     install_global,
 )
@@ -70,6 +72,8 @@ __all__ = [
     "MetricsConfig",
     "MetricsError",
     "ResponseDebugContext",
+    "RuntimeMetricTotals",
+    "RuntimeMetricsSummary",
     "SessionTelemetry",
     "TelemetryAuthMode",
     "TextInput",

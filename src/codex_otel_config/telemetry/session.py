@@ -17,14 +17,20 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from opentelemetry._logs import LoggerProvider
 from opentelemetry.trace import TracerProvider
 
 from codex_otel_config._version import __version__
-from codex_otel_config.metrics import MetricsClient, MetricsError, Timer, global_metrics
+from codex_otel_config.metrics import (
+    MetricsClient,
+    MetricsError,
+    RuntimeMetricsSummary,
+    Timer,
+    global_metrics,
+)
 from codex_otel_config.metrics import names as mn
 from codex_otel_config.metrics.validation import sanitize_metric_tag_value, tag_pairs
 from codex_otel_config.telemetry import names as n
@@ -32,6 +38,10 @@ from codex_otel_config.telemetry.auth_env import AuthEnvTelemetry
 from codex_otel_config.telemetry.debug_context import ResponseDebugContext, telemetry_error_message
 from codex_otel_config.telemetry.inputs import ImageInput, LocalImageInput, TextInput, UserInput
 from codex_otel_config.telemetry.routing import Attributes, EventRouter, rfc3339_millis
+from codex_otel_config.telemetry.websocket import read_frame, timing_durations
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import MetricsData
 
 _log = logging.getLogger("codex_otel_config.telemetry")
 
@@ -333,6 +343,54 @@ class SessionTelemetry:
         if client is None:
             raise MetricsError("exporter_disabled", "no metrics client for this session")
         return client.start_timer(name, self._tags(tags))
+
+    # -- runtime metrics: the client's runtime reader (``runtime_metrics = true``) ---------
+
+    def snapshot_metrics(self) -> MetricsData:
+        """The client's runtime snapshot (delta since the last one); :class:`MetricsError`
+        ``exporter_disabled`` without a client, ``runtime_snapshot_unavailable`` without
+        the runtime reader."""
+        client = self.metrics
+        if client is None:
+            raise MetricsError("exporter_disabled", "no metrics client for this session")
+        return client.snapshot()
+
+    def reset_runtime_metrics(self) -> None:
+        """Collect and discard a snapshot, so the next summary starts from now."""
+        if self.metrics is None:
+            return
+        try:
+            self.snapshot_metrics()
+        except MetricsError as error:
+            _log.debug("runtime metrics reset skipped: %s", error)
+
+    def runtime_metrics_summary(self) -> RuntimeMetricsSummary | None:
+        """The summary of what was recorded since the last snapshot; ``None`` without a
+        runtime reader or when nothing was recorded."""
+        try:
+            snapshot = self.snapshot_metrics()
+        except MetricsError:
+            return None
+        summary = RuntimeMetricsSummary.from_snapshot(snapshot)
+        return None if summary.is_empty() else summary
+
+    def record_responses_websocket_timing_metrics(self, value: Mapping[str, Any]) -> None:
+        """The ``timing_metrics`` of a ``responsesapi.websocket_timing`` frame, each usable
+        field into its ``codex.responses_api_*.duration_ms`` histogram."""
+        for metric, duration in timing_durations(value):
+            self.record_duration(metric, duration)
+
+    def record_websocket_message(
+        self, message: str | bytes | Mapping[str, Any], duration: Duration
+    ) -> None:
+        """:meth:`record_websocket_event` for a frame as received: a text frame (``str`` or
+        its parsed JSON object) gives the kind, ``response.failed`` the error, a timing
+        frame its timing metrics; ``bytes`` is an unexpected binary frame. Ping/pong and
+        close frames stay the caller's."""
+        frame = read_frame(message)
+        for metric, timing in frame.timings:
+            self.record_duration(metric, timing)
+        self.record_websocket_event(frame.kind, duration, frame.error)
 
     # -- events ---------------------------------------------------------------------------
 

@@ -177,6 +177,9 @@ def scenario_parts(result: Any, masking: Masking) -> list[RenderableType]:
             parts.append(
                 render.tags_table("Feedback tags (auth_401_* / auth_recovery_*)", evidence, masking)
             )
+    runtime = getattr(result, "runtime_metrics", None)
+    if runtime is not None:
+        parts.append(render.runtime_summary(runtime))
     return parts
 
 

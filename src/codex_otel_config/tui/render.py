@@ -305,3 +305,41 @@ def tags_table(title: str, tags: Mapping[str, Any], masking: Masking) -> Rendera
             continue
         table.add_row(key, masking.text(str(value)))
     return Group(Text(title, style="bold"), table)
+
+
+#: Rows of the runtime summary: (label, field, noun) for totals, (label, field) for timings.
+_RUNTIME_TOTALS = (
+    ("Tool calls", "tool_calls", "call"),
+    ("API calls", "api_calls", "call"),
+    ("SSE events", "streaming_events", "event"),
+    ("WebSocket requests", "websocket_calls", "call"),
+    ("WebSocket events", "websocket_events", "event"),
+)
+_RUNTIME_TIMINGS = (
+    ("Responses API overhead", "responses_api_overhead_ms"),
+    ("Responses API inference", "responses_api_inference_time_ms"),
+    ("Engine IAPI TTFT", "responses_api_engine_iapi_ttft_ms"),
+    ("Engine service TTFT", "responses_api_engine_service_ttft_ms"),
+    ("Engine IAPI TBT", "responses_api_engine_iapi_tbt_ms"),
+    ("Engine service TBT", "responses_api_engine_service_tbt_ms"),
+    ("Turn TTFT", "turn_ttft_ms"),
+    ("Turn TTFM", "turn_ttfm_ms"),
+)
+
+
+def runtime_summary(summary: Any) -> RenderableType:
+    """A ``RuntimeMetricsSummary`` (``runtime_metrics = true``): the non-empty totals as
+    ``N calls (T ms)``, then the non-zero latest timings."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="dim")
+    table.add_column()
+    for label, name, noun in _RUNTIME_TOTALS:
+        totals = _get(summary, name)
+        count, duration = int(_get(totals, "count", 0)), int(_get(totals, "duration_ms", 0))
+        if count or duration:
+            table.add_row(label, f"{count} {noun}{'' if count == 1 else 's'} ({duration} ms)")
+    for label, name in _RUNTIME_TIMINGS:
+        value = int(_get(summary, name, 0) or 0)
+        if value:
+            table.add_row(label, f"{value} ms")
+    return Group(Text("Runtime metrics (runtime_metrics = true)", style="bold"), table)

@@ -139,7 +139,13 @@ SETTINGS: tuple[Param, ...] = (
         otel_env=("OTEL_METRICS_EXPORTER",),
         codex_config=True,
     ),
-    _P("runtime_metrics", "bool", False, "Also export runtime metrics on demand."),
+    _P(
+        "runtime_metrics",
+        "bool",
+        False,
+        "Keep an on-demand reader beside the metrics exporter for runtime snapshots and "
+        "summaries (needs a metrics exporter; exports nothing extra).",
+    ),
     _P(
         "resource_attributes",
         "table",

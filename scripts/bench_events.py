@@ -8,7 +8,15 @@ sides alike):
   raw calls it makes: one ``Logger.emit`` with the same attributes, one ``Span.add_event``
   with the trace attributes, one ``Counter.add`` and one ``Histogram.record``;
 * ``MetricsClient.counter(...)`` (with and without per-call tags) against ``Counter.add``
-  with the same attributes.
+  with the same attributes;
+* the same ``record_api_request`` with the runtime reader on (``runtime_metrics = true``:
+  a second, on-demand metric reader), against the raw calls through that client's
+  ``MeterProvider`` — both sides pay the SDK's per-reader aggregation. The runtime reader is
+  snapshotted between timed runs (untimed), as an application would once per turn.
+
+Before each timed run of an event row, the batch processors' queues are drained (untimed),
+so neither side's run is slowed by the export thread working through the other side's
+backlog — on a loaded 2-core machine that interference, not our code, dominated the spread.
 
 Both sides share the same providers: batch processors with an exporter that drops what it
 receives, as in production minus the network. Prints a markdown table of the median
@@ -66,7 +74,11 @@ def _per_call_ns(fn: Callable[[], None], calls: int) -> float:
 
 
 def _compare(
-    ours: Callable[[], None], raw: Callable[[], None], calls: int, rounds: int
+    ours: Callable[[], None],
+    raw: Callable[[], None],
+    calls: int,
+    rounds: int,
+    between: Callable[[], object] | None = None,
 ) -> tuple[float, float]:
     for fn in (ours, raw):  # warm caches (instruments, tag sets, attribute paths)
         _per_call_ns(fn, max(calls // 10, 10))
@@ -78,6 +90,8 @@ def _compare(
         for i in range(rounds):
             order = (ours, raw) if i % 2 == 0 else (raw, ours)
             for fn in order:
+                if between is not None:
+                    between()  # untimed: e.g. a runtime snapshot, as once per turn
                 value = _per_call_ns(fn, calls)
                 (ours_ns if fn is ours else raw_ns).append(value)
     finally:
@@ -193,6 +207,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw_counter.add(1, metric_attributes)
         raw_histogram.record(42.0, metric_attributes)
 
+    # The runtime reader on: a second client (and session) built with it; the raw side goes
+    # through that client's MeterProvider, which aggregates for both of its readers.
+    runtime_metrics = MetricsClient(
+        MetricsConfig.in_memory("bench", "codex-cli", "0.0.0")
+        .with_tag("service", "codex-cli")
+        .with_runtime_reader()
+    )
+    runtime_session = session.with_metrics(runtime_metrics)
+    runtime_meter = runtime_metrics.meter_provider.get_meter("codex")
+    runtime_counter = runtime_meter.create_counter("codex.api_request")
+    runtime_histogram = runtime_meter.create_histogram("codex.api_request.duration_ms", unit="ms")
+
+    def runtime_api_request() -> None:
+        runtime_session.record_api_request(
+            1,
+            401,
+            "http 401",
+            0.042,
+            auth_header_attached=True,
+            auth_header_name="authorization",
+            retry_after_unauthorized=True,
+            recovery_mode="managed",
+            recovery_phase="refresh_token",
+            endpoint="/responses",
+            request_id="req-401",
+            cf_ray="ray-401",
+            auth_error="missing_authorization_header",
+            auth_error_code="token_expired",
+        )
+
+    def raw_runtime_api_request() -> None:
+        now = time.time_ns()
+        logger.emit(
+            timestamp=now,
+            severity_number=info,
+            severity_text="INFO",
+            body="codex.api_request",
+            attributes=log_attributes,
+            event_name="codex.api_request",
+        )
+        trace.get_current_span().add_event("codex.api_request", trace_attributes, now)
+        runtime_counter.add(1, metric_attributes)
+        runtime_histogram.record(42.0, metric_attributes)
+
+    def drain() -> None:
+        logger_provider.force_flush()
+        tracer_provider.force_flush()
+
+    def drain_and_snapshot() -> None:
+        drain()
+        runtime_metrics.snapshot()
+
     call_tags = {"source": "tui", "status": "ok"}
     counter_attributes = {"service": "codex-cli", **call_tags}
     bare_attributes = {"service": "codex-cli"}
@@ -203,6 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def raw_counter_tags() -> None:
         raw_bench_counter.add(1, counter_attributes)
+
+    raw_runtime_bench_counter = runtime_meter.create_counter("codex.bench")
+
+    def runtime_counter_tags() -> None:
+        runtime_metrics.counter("codex.bench", 1, call_tags)
+
+    def raw_runtime_counter_tags() -> None:
+        raw_runtime_bench_counter.add(1, counter_attributes)
 
     def client_counter_bare() -> None:
         metrics.counter("codex.bench", 1)
@@ -215,13 +289,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append(
             (
                 "`SessionTelemetry.record_api_request` (401, log + span event + 2 metrics)",
-                *_compare(record_api_request, raw_api_request, args.calls, args.rounds),
+                *_compare(
+                    record_api_request, raw_api_request, args.calls, args.rounds, between=drain
+                ),
+            )
+        )
+        rows.append(
+            (
+                "`SessionTelemetry.record_api_request` with the runtime reader on "
+                "(`runtime_metrics = true`)",
+                *_compare(
+                    runtime_api_request,
+                    raw_runtime_api_request,
+                    args.calls,
+                    args.rounds,
+                    between=drain_and_snapshot,
+                ),
             )
         )
     rows.append(
         (
             "`MetricsClient.counter(name, 1, tags)` (2 per-call tags)",
             *_compare(client_counter_tags, raw_counter_tags, args.calls, args.rounds),
+        )
+    )
+    rows.append(
+        (
+            "`MetricsClient.counter(name, 1, tags)` with the runtime reader on",
+            *_compare(
+                runtime_counter_tags,
+                raw_runtime_counter_tags,
+                args.calls,
+                args.rounds,
+                between=runtime_metrics.snapshot,
+            ),
         )
     )
     rows.append(
@@ -238,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"| {label} | {ours / 1000:.2f} | {raw / 1000:.2f} | {ours / raw:.2f}x |")
 
     metrics.shutdown()
+    runtime_metrics.shutdown()
     logger_provider.shutdown()
     tracer_provider.shutdown()
     return 0

@@ -8,6 +8,7 @@ import logging
 import math
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,8 @@ from codex_otel_config.receiver import Receiver
 from codex_otel_config.settings.model import OtelSettings, OtlpHttp
 from codex_otel_config.telemetry import SessionTelemetry
 from codex_otel_config.telemetry.websocket import duration_from_ms_value
+from fixtures.check_cli import CliRunner, http, write_settings
+from fixtures.check_cli import cli as cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -422,3 +425,23 @@ def test_runtime_metrics_off_means_no_snapshot(
         session.reset_runtime_metrics()
     assert "runtime metrics reset skipped" in caplog.text
     assert session.runtime_metrics_summary() is None
+
+
+def test_send_test_events_prints_the_runtime_summary(
+    cli: CliRunner, receiver: Receiver, tmp_path: Path
+) -> None:
+    config = write_settings(
+        tmp_path / "s.toml",
+        {
+            "default": {
+                "runtime_metrics": True,
+                "exporter": http(receiver.http_url),
+                "metrics_exporter": http(receiver.http_url),
+            }
+        },
+    )
+    run = cli("send-test-events", "--config", str(config))
+    assert run.returncode == 0, run.output
+    assert "runtime: api_calls=2 (123 ms)" in run.stdout
+    document = cli("send-test-events", "--config", str(config), "--json").json()
+    assert document["runtime_metrics"]["api_calls"] == {"count": 2, "duration_ms": 123}

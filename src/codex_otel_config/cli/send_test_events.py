@@ -169,6 +169,9 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
     if tags:
         feedback = "feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items())
         console.print(Padding(Text(feedback, style="dim"), (0, 0, 0, 2), expand=False))
+    runtime = _runtime_line(document.get("runtime_metrics"))
+    if runtime:
+        console.print(Padding(Text(runtime, style="dim"), (0, 0, 0, 2), expand=False))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("signal", "flush", "shutdown", "exported", "failed", "dropped", "error"):
         table.add_column(column, no_wrap=column != "error", overflow="fold")
@@ -193,6 +196,18 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
     console.print(table)
     verdict = "✓ every signal delivered" if document["ok"] else "✗ a signal failed"
     console.print(Text(verdict, style="bold green" if document["ok"] else "bold red"))
+
+
+def _runtime_line(summary: dict[str, Any] | None) -> str:
+    """``runtime_metrics = true``: the summary's non-empty totals and non-zero timings."""
+    shown: list[str] = []
+    for name, value in (summary or {}).items():
+        if isinstance(value, dict):
+            if value.get("count") or value.get("duration_ms"):
+                shown.append(f"{name}={value['count']} ({value['duration_ms']} ms)")
+        elif value:
+            shown.append(f"{name}={value}")
+    return "runtime: " + "  ".join(shown) if shown else ""
 
 
 def _status(report: dict[str, Any] | None) -> Any:

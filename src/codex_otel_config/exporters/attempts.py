@@ -63,8 +63,13 @@ class AttemptLog:
         return self._attempted
 
     def last_failure(self) -> ExportFailure | None:
+        """The latest attempt's outcome when the collector did not take the export."""
         last = self._last
-        return None if last is None or last.code is Code.OK else last
+        return None if last is None or last.delivered else last
+
+    def last_outcome(self) -> ExportFailure | None:
+        """The latest attempt's outcome, delivered or not (a partial success included)."""
+        return self._last
 
     # -- deadlines (time.monotonic() values) ------------------------------------------------
     def set_shutdown_deadline(self, deadline: float | None) -> None:

@@ -21,7 +21,12 @@ from typing import Any, TypeVar
 import grpc
 
 from codex_otel_config.exporters.attempts import AttemptLog
-from codex_otel_config.exporters.classify import CREDENTIAL_STATUSES, classify_grpc, safe_text
+from codex_otel_config.exporters.classify import (
+    CREDENTIAL_STATUSES,
+    classify_grpc,
+    classify_grpc_ok,
+    safe_text,
+)
 from codex_otel_config.outcomes import Code, ExportFailure
 
 __all__ = ["RecordingInterceptor", "intercepted"]
@@ -104,11 +109,16 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
     """Forces our metadata and deadline onto each export call and records its status."""
 
     def __init__(
-        self, headers: Mapping[str, str], attempts: AttemptLog, secrets: tuple[str, ...] = ()
+        self,
+        headers: Mapping[str, str],
+        attempts: AttemptLog,
+        secrets: tuple[str, ...] = (),
+        signal: str = "",
     ) -> None:
         self._metadata = tuple((name.lower(), value) for name, value in headers.items())
         self._attempts = attempts
         self._secrets = secrets
+        self._signal = signal
 
     def intercept_unary_unary(
         self,
@@ -142,7 +152,11 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
         except Exception:  # not a finished call: nothing to learn
             return False
         if code is None or code == grpc.StatusCode.OK:
-            self._attempts.record(ExportFailure(Code.OK, "grpc OK"))
+            try:
+                response = outcome.result()
+            except Exception:  # no message to read: a plain OK
+                response = None
+            self._attempts.record(classify_grpc_ok(response, self._signal, secrets=self._secrets))
             return False
         if code == grpc.StatusCode.CANCELLED and self._attempts.closing:
             self._attempts.record(

@@ -28,7 +28,7 @@ from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTP
 from codex_otel_config.exporters.attempts import AttemptLog, DeadlineReached
 from codex_otel_config.exporters.classify import classify_exception, classify_http
 
-__all__ = ["RecordingHttpTransport"]
+__all__ = ["NotDelivered", "RecordingHttpTransport"]
 
 #: Headers the SDK client itself sets; every other header comes from the settings only.
 _SDK_HEADERS = frozenset({"content-type", "user-agent", "content-encoding"})
@@ -65,6 +65,11 @@ class HttpResult(BaseHTTPResult):
         return self.response_headers
 
 
+class NotDelivered(Exception):
+    """An answer the SDK would count as success that delivered nothing (a redirect, an
+    HTML page): handed to the SDK as a failed, non-retryable attempt."""
+
+
 def _is_tls_verification(exc: BaseException) -> bool:
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
@@ -92,6 +97,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
         attempts: AttemptLog,
         ssl_context: ssl.SSLContext | None = None,
         secrets: tuple[str, ...] = (),
+        signal: str | None = None,
     ) -> None:
         pool_kwargs: dict[str, Any] = {"retries": urllib3.Retry(0, redirect=False)}
         if ssl_context is not None:
@@ -100,6 +106,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
         self._headers = {name.lower(): value for name, value in headers.items()}
         self._attempts = attempts
         self._secrets = secrets
+        self._signal = signal
 
     def _effective_headers(self, sent: Mapping[str, str] | None) -> dict[str, str]:
         final = {k: v for k, v in (sent or {}).items() if k.lower() in _SDK_HEADERS}
@@ -134,13 +141,23 @@ class RecordingHttpTransport(BaseHTTPTransport):
             self._attempts.record(failure)
             return HttpResult(error=error)
         response_headers = response.headers
-        self._attempts.record(
-            classify_http(response.status, response_headers, reason=response.reason)
+        body = response.data or b""
+        outcome = classify_http(
+            response.status,
+            response_headers,
+            reason=response.reason,
+            body=body,
+            signal=self._signal,
+            secrets=self._secrets,
         )
+        self._attempts.record(outcome)
+        if response.status < 400 and not outcome.delivered:
+            # The SDK counts every 2xx/3xx as delivered: say it was not, and final.
+            return HttpResult(error=NotDelivered(outcome.message))
         return HttpResult(
             status_code=response.status,
             reason=response.reason,
-            body=response.data or b"",
+            body=body,
             response_headers=response_headers,
         )
 

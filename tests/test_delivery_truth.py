@@ -252,3 +252,106 @@ def test_a_400_shows_the_status_message_of_its_body(
     )
     error = sent.json()["flush"]["signals"]["logs"]["error"]
     assert error["message"].startswith("http 400 Bad Request: invalid resource attribute")
+
+
+# --- 0. drops are not ok --------------------------------------------------------------------------
+
+
+def test_dropped_items_make_send_test_events_degraded(
+    cli: CliRunner, receiver: Receiver, tmp_path: Path
+) -> None:
+    # A queue of one log record: the scenario's three records cannot all wait for the flush.
+    path = write_settings(
+        tmp_path / "otel.toml",
+        {
+            "default": {
+                "exporter": http(receiver.http_url),
+                "trace_exporter": "none",
+                "metrics_exporter": "none",
+                "processors": {
+                    "blrp_max_queue_size": 1,
+                    "blrp_max_export_batch_size": 1,
+                    "blrp_schedule_delay_ms": 60_000,
+                },
+            }
+        },
+    )
+    run = cli("send-test-events", "--json", "--config", str(path))
+    assert run.returncode == 1, run.output
+    logs = run.json()["flush"]["signals"]["logs"]
+    assert logs["status"] == "degraded" and logs["dropped"] > 0
+    assert logs["error"]["code"] == "dropped"
+    human = cli("send-test-events", "--config", str(path))
+    assert "✗ not everything was delivered: logs degraded" in human.stdout
+
+
+# --- 4. send-test-events: bounded, refused at once, SDK lines held ------------------------------
+
+
+@pytest.mark.parametrize("exporter", ["http", "grpc"])
+def test_a_refused_connection_is_reported_at_once_and_quietly(
+    cli: CliRunner, tmp_path: Path, exporter: str
+) -> None:
+    from codex_otel_config.receiver import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    path = _settings(tmp_path, exporter=http(url) if exporter == "http" else grpc(url))
+    run = cli(
+        "send-test-events", "--json", "--timeout", "5", "--config", str(path), env=HEADERS_ENV
+    )
+    assert run.returncode == 1, run.output
+    doc = run.json()
+    flush = doc["flush"]["signals"]["logs"]
+    # "failed", not "timed_out": the flush ended when the refusal came, before its deadline.
+    assert flush["status"] == "failed", flush
+    assert flush["error"]["code"] == "connection_refused"
+    assert run.stderr == ""  # no raw SDK or grpc line ahead of the report
+    # The SDK's "Failed to export" line was held, counted and redacted into the report.
+    assert doc["sdk_log"]["count"] >= 1 and doc["sdk_log"]["lines"]
+
+
+def test_send_test_events_stays_within_its_timeout(
+    cli: CliRunner, receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.set_behavior(Behavior(blackhole=True))
+    path = _settings(tmp_path, exporter=http(receiver.http_url))
+    run = cli("send-test-events", "--json", "--timeout", "2", "--config", str(path))
+    assert run.returncode == 1
+    doc = run.json()
+    # The flush and the shutdown share the one --timeout (the shutdown keeps a quarter).
+    assert doc["flush"]["timeout_s"] == 1.5
+    assert doc["flush"]["timeout_s"] + doc["shutdown"]["timeout_s"] <= 2.0 + 1e-6
+    assert doc["flush"]["status"] == "timed_out"
+    assert "--timeout" in cli("send-test-events", "--help").stdout
+    assert "together" in cli("send-test-events", "--help").stdout
+
+
+# --- 5. output ---------------------------------------------------------------------------------
+
+
+def test_hints_name_an_inherited_layer_in_words(cli: CliRunner, tmp_path: Path) -> None:
+    from codex_otel_config.receiver import free_port
+
+    refused = f"http://127.0.0.1:{free_port()}"
+    path = write_settings(tmp_path / "otel.toml", {"default": {"exporter": http(refused)}})
+    run = cli("check", "--json", "--config", str(path))
+    (tcp,) = run.findings(signal="traces", stage="tcp")
+    assert "inherited from `exporter`, set in " in tcp["hint"]
+    assert "otel.toml [default]" in tcp["hint"] and "derived" not in tcp["hint"]
+
+
+def test_warnings_have_their_own_codes(cli: CliRunner, tmp_path: Path) -> None:
+    path = _settings(tmp_path, exporter=http("http://collector.invalid:4318/custom"))
+    run = cli("check", "--json", "--offline", "-e", "staging", "--config", str(path))
+    warnings = {f["code"] for f in run.json()["findings"] if f["status"] == "warn"}
+    assert warnings == {"unknown_environment", "endpoint_warning"}
+
+
+# --- 6. every configuration; show's warnings ------------------------------------------------------
+
+
+def test_show_prints_settings_warnings_in_human_output(cli: CliRunner, tmp_path: Path) -> None:
+    path = _settings(tmp_path, exporter=http("http://127.0.0.1:4318"))
+    run = cli("show", "-e", "staging", "--config", str(path))
+    assert run.returncode == 0
+    assert 'warning: settings environment "staging" is not a table' in run.output

@@ -45,9 +45,12 @@ class Code(StrEnum):
     GRPC_PORT = "grpc_port"
     #: An HTTP server that is not an OTLP receiver (an HTML page, say).
     NOT_OTLP = "not_otlp"
-    #: Settings warnings (``check``'s offline stage): each names what it warns about.
-    UNKNOWN_ENVIRONMENT = "unknown_environment"
+    #: Warnings of ``check``'s offline stages (status ``warn``), apart from the failures.
     SETTING_WARNING = "setting_warning"
+    UNKNOWN_ENVIRONMENT = "unknown_environment"
+    SDK_DISABLED = "sdk_disabled"
+    NOTHING_EXPORTED = "nothing_exported"
+    ENDPOINT_WARNING = "endpoint_warning"
 
 
 #: Outcomes of an export answer that mean the collector took the data (all, or some:

@@ -98,6 +98,20 @@ class AttemptLog:
         deadline = self.deadline()
         return deadline is not None and deadline <= time.monotonic()
 
+    def refused_under_deadline(self) -> bool:
+        """The latest attempt found nothing listening while a flush or shutdown waits on it.
+
+        The background exporter retries a refused connection (the collector may be
+        restarting), but a caller waiting on ``force_flush`` / ``shutdown`` is told at once:
+        ``connection_refused`` now instead of ``timed_out`` at the deadline.
+        """
+        last = self._last
+        return (
+            last is not None
+            and last.code is Code.CONNECTION_REFUSED
+            and self.deadline() is not None
+        )
+
     def deadline_failure(self) -> ExportFailure:
         """Record that a retry was not sent; an earlier attempt's failure of the same export
         (a timeout, a refused connection) stays the one reported, being the real cause."""

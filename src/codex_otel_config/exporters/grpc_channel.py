@@ -141,8 +141,12 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
             getattr(client_call_details, "compression", None),
         )
         outcome = continuation(details, request)
-        if self._record(outcome) and self._attempts.deadline_passed():
-            raise _final(outcome)  # a retry could not be sent anyway: skip the back-off
+        if self._record(outcome) and (
+            self._attempts.deadline_passed() or self._attempts.refused_under_deadline()
+        ):
+            # A retry could not be sent anyway, or a flush/shutdown waits on a port where
+            # nothing listens: final now, no back-off.
+            raise _final(outcome)
         return outcome
 
     def _record(self, outcome: Any) -> bool:

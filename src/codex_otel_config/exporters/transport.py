@@ -169,6 +169,8 @@ class RecordingHttpTransport(BaseHTTPTransport):
             return False
         if self._attempts.deadline_passed():
             return False  # a retry could not be sent anyway: skip the back-off
+        if self._attempts.refused_under_deadline():
+            return False  # someone waits for this flush/shutdown: say so now, not at its end
         if _is_tls_verification(exception):
             return False
         return isinstance(exception, _CONNECTION_ERRORS)

@@ -35,6 +35,7 @@ _GLYPH: dict[str, tuple[str, str]] = {
 }
 REPORT_STATUS_STYLE = {
     "ok": "bold green",
+    "degraded": "bold yellow",  # delivered, but items were rejected or dropped
     "failed": "bold red",
     "timed_out": "bold red",
     "skipped": "dim",

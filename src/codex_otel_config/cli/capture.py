@@ -5,7 +5,8 @@ HTTPConnectionPool(…) … retrying") through Python's last-resort handler, and
 writes ``E0000 …`` lines straight to file descriptor 2. Both would land raw on the terminal
 ahead of the report. :func:`captured_stderr` points descriptor 2 at a temporary file for the
 duration (so it holds Python and C writers alike), then restores it; the lines are kept
-counted and redacted (URLs cut, known secrets masked, one line, bounded), never printed raw.
+counted and redacted (URLs cut, known secrets masked, one line, bounded; a traceback an SDK
+logs with ``exc_info`` is kept as its exception's line), never printed raw.
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ class CapturedLines:
         return {"count": self.count, "lines": list(self.lines)}
 
 
+#: The lines of a Python traceback other than its last (the exception itself).
+_TRACEBACK_HEADS = (
+    "Traceback (most recent call last)",
+    "During handling of the above exception",
+    "The above exception was the direct cause",
+)
+
+
+def _is_traceback_line(line: str) -> bool:
+    """A frame, source or marker line of a traceback (indented), or its headings: an SDK
+    logging with ``exc_info`` keeps only its message and the exception's own line."""
+    return line[:1].isspace() or line.startswith(_TRACEBACK_HEADS)
+
+
 @contextlib.contextmanager
 def captured_stderr(secrets: Sequence[str] = ()) -> Iterator[CapturedLines]:
     """Capture file descriptor 2 (Python's ``sys.stderr`` and C libraries alike)."""
@@ -60,7 +75,7 @@ def captured_stderr(secrets: Sequence[str] = ()) -> Iterator[CapturedLines]:
             text = sink.read(_READ_LIMIT).decode("utf-8", errors="replace")
             seen: set[str] = set()
             for raw in text.splitlines():
-                if not raw.strip():
+                if not raw.strip() or _is_traceback_line(raw):
                     continue
                 captured.count += 1
                 line = safe_text(raw, secrets)

@@ -88,11 +88,14 @@ def send_test_events(
     from codex_otel_config.cli.capture import captured_stderr
     from codex_otel_config.cli.options import secret_values
 
-    with captured_stderr(list(secret_values(settings))) as sdk_log:
+    secrets = list(secret_values(settings))
+    with captured_stderr(secrets) as sdk_log:
         result = run_test_scenario(provider, timeout=timeout)
     document = result.to_dict()
     document["sdk_log"] = sdk_log.to_dict()
-    _emit(as_json, document, None, result)
+    # A collector's words (a partial success, an error body) are scrubbed per exporter of
+    # that exporter's secrets; one may echo another exporter's: scrub with all of them.
+    _emit(as_json, _scrubbed(document, secrets), None, result)
     raise SystemExit(0 if result.ok else 1)
 
 
@@ -124,6 +127,19 @@ def _load(options: SettingsOptions, as_json: bool) -> Any:
         }
         click.echo(json.dumps(document, indent=2))
         raise SystemExit(EXIT_SETTINGS) from None
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """``value`` (a JSON-like document) with every known secret masked in every string."""
+    from codex_otel_config.settings.redact import scrub
+
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item, secrets) for item in value]
+    return value
 
 
 def _fail(as_json: bool, message: str, settings: Any) -> None:

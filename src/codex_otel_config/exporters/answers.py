@@ -143,7 +143,8 @@ def status_message(body: bytes, content_type: str) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return _protobuf_status(body)
-    return text if text.isprintable() or "\n" in text else None
+    # Text, not a binary body or terminal escapes (ESC is not printable): shown as one line.
+    return text if all(c.isprintable() or c in "\t\r\n" for c in text) else None
 
 
 def _protobuf_status(body: bytes) -> str | None:

@@ -355,3 +355,26 @@ def test_show_prints_settings_warnings_in_human_output(cli: CliRunner, tmp_path:
     run = cli("show", "-e", "staging", "--config", str(path))
     assert run.returncode == 0
     assert 'warning: settings environment "staging" is not a table' in run.output
+
+
+def test_the_tui_report_shows_a_degraded_signal(receiver: Receiver) -> None:
+    """The TUI's report pane (the same render function its results screen uses) shows the
+    partial success the collector answered, in the warning colour."""
+    from rich.console import Console
+
+    from codex_otel_config.bootstrap import build_provider
+    from codex_otel_config.scenario import run_test_scenario
+    from codex_otel_config.settings.model import OtelSettings, OtlpHttp
+    from codex_otel_config.tui.render import REPORT_STATUS_STYLE, Masking, report_table
+
+    receiver.set_behavior(Behavior.partial(message="tenant over quota"))
+    settings = OtelSettings(exporter=OtlpHttp(f"{receiver.http_url}/v1/logs"))
+    provider = build_provider(settings, set_global=False)
+    assert provider is not None
+    result = run_test_scenario(provider, timeout=5)
+    assert result.flush is not None and result.flush["logs"].status == "degraded"
+    console = Console(width=100, record=True, color_system=None)
+    console.print(report_table("flush", result.flush, Masking()))
+    text = console.export_text()
+    assert "degraded" in text and "partial_success" in text and "tenant over quota" in text
+    assert REPORT_STATUS_STYLE["degraded"] != REPORT_STATUS_STYLE["ok"]

@@ -378,3 +378,24 @@ def test_the_tui_report_shows_a_degraded_signal(receiver: Receiver) -> None:
     text = console.export_text()
     assert "degraded" in text and "partial_success" in text and "tenant over quota" in text
     assert REPORT_STATUS_STYLE["degraded"] != REPORT_STATUS_STYLE["ok"]
+
+
+def test_a_huge_error_body_is_read_bounded_and_the_exporter_recovers(receiver: Receiver) -> None:
+    from codex_otel_config.exporters.answers import READ_LIMIT
+    from codex_otel_config.exporters.build import build_exporter
+    from codex_otel_config.settings.model import OtlpHttp
+    from fixtures.receivers import sample_spans
+
+    exporter = build_exporter("traces", OtlpHttp(f"{receiver.http_url}/v1/traces", timeout=5))
+    try:
+        receiver.set_behavior(Behavior(status=400, body="why " * 250_000))  # 1 MB
+        exporter.export(sample_spans())
+        error = exporter.stats.snapshot().last_error
+        assert error is not None and error.http_status == 400
+        assert error.message.startswith("http 400 Bad Request: why why")
+        assert len(error.message) < READ_LIMIT // 10  # one bounded line
+        receiver.set_behavior(None)
+        exporter.export(sample_spans())  # the cut connection is replaced
+        assert exporter.stats.snapshot().exported == 1
+    finally:
+        exporter.shutdown()

@@ -80,7 +80,8 @@ class ScenarioResult:
 
     @property
     def ok(self) -> bool:
-        """True when no exported signal failed or timed out in flush or shutdown."""
+        """True when every exported signal delivered everything in flush and shutdown
+        (none degraded, failed or timed out)."""
         return all(report is None or report.ok for report in (self.flush, self.shutdown))
 
     def exported(self) -> dict[str, int]:

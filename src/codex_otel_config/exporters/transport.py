@@ -25,6 +25,7 @@ from typing import Any
 import urllib3
 from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTPTransport
 
+from codex_otel_config.exporters.answers import READ_LIMIT
 from codex_otel_config.exporters.attempts import AttemptLog, DeadlineReached
 from codex_otel_config.exporters.classify import classify_exception, classify_http
 
@@ -68,6 +69,18 @@ class HttpResult(BaseHTTPResult):
 class NotDelivered(Exception):
     """An answer the SDK would count as success that delivered nothing (a redirect, an
     HTML page): handed to the SDK as a failed, non-retryable attempt."""
+
+
+def _read_bounded(response: Any) -> bytes:
+    """At most :data:`READ_LIMIT` bytes of the answer (an OTLP answer is a few bytes; a
+    proxy's error page may be megabytes). The connection is reused when the body was read
+    whole, else dropped rather than drained."""
+    body: bytes = response.read(READ_LIMIT + 1) or b""
+    if len(body) > READ_LIMIT:
+        response.close()
+        return body[:READ_LIMIT]
+    response.release_conn()
+    return body
 
 
 def _is_tls_verification(exc: BaseException) -> bool:
@@ -133,7 +146,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
                 headers=self._effective_headers(headers),
                 body=data,
                 timeout=urllib3.Timeout(total=bounded) if bounded is not None else None,
-                preload_content=True,
+                preload_content=False,  # the body is read bounded, below
                 redirect=False,
             )
         except Exception as error:  # the SDK's retry loop wants a result, not an exception
@@ -141,7 +154,12 @@ class RecordingHttpTransport(BaseHTTPTransport):
             self._attempts.record(failure)
             return HttpResult(error=error)
         response_headers = response.headers
-        body = response.data or b""
+        try:
+            body = _read_bounded(response)
+        except Exception as error:  # cut mid-body: classified like any broken exchange
+            failure = classify_exception(error, secrets=self._secrets)
+            self._attempts.record(failure)
+            return HttpResult(error=error)
         outcome = classify_http(
             response.status,
             response_headers,

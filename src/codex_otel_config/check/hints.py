@@ -121,9 +121,15 @@ def hint_for(target: Target, failure: ExportFailure, stage: str) -> str:
             "(a limit, a policy, a malformed attribute); check the collector's logs"
         )
     if code is Code.GRPC_PORT:
+        from urllib.parse import urlsplit
+
+        port = urlsplit(target.exporter.endpoint).port
+        likely = (
+            "port 4318" if port in (None, 4317) else "the collector's OTLP/HTTP port (often 4318)"
+        )
         return (
-            f"this port speaks gRPC: use the `otlp-grpc` exporter for it, or the OTLP/HTTP "
-            f"port (usually 4318) in {target.where('endpoint')}"
+            f"this port speaks gRPC: use {likely} in {target.where('endpoint')}, or the "
+            f"`otlp-grpc` exporter for this endpoint"
         )
     if code is Code.NOT_OTLP:
         return (

@@ -1,4 +1,5 @@
-"""The panes of the main screen: settings tree, endpoints table, row detail, results.
+"""The panes of the main screen: settings tree, endpoints table, the detail lines, results,
+and the status line.
 
 Widgets only place what :mod:`codex_otel_config.tui.render` draws from plain state; they
 hold no logic the ``check`` and ``send-test-events`` commands lack.
@@ -7,6 +8,7 @@ hold no logic the ``check`` and ``send-test-events`` commands lack.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -54,7 +56,8 @@ class SettingsTree(Tree[str]):
     def _leaf(self, parent: TreeNode[str], key: str, label: str, value: object) -> None:
         shown = self.masking.text(_value(value))
         self.values[key] = shown
-        parent.add_leaf(Text.assemble((f"{label} ", "bold"), ("= ", "dim"), shown), data=key)
+        name = self.masking.text(label)  # header and attribute names come from files
+        parent.add_leaf(Text.assemble((f"{name} ", "bold"), ("= ", "dim"), shown), data=key)
 
     def show_settings(self, settings: OtelSettings) -> None:
         """Fill the tree from ``settings``: general keys, then logs, traces, metrics."""
@@ -131,12 +134,14 @@ class SettingsTree(Tree[str]):
         self.clear()
         node = self.root.add(Text("✗ settings not loaded", style="bold red"), data="", expand=True)
         for problem in problems:
-            node.add_leaf(Text(problem.key, style="red"), data="")
+            node.add_leaf(Text(self.masking.text(problem.key), style="red"), data="")
         self.root.expand()
 
 
 class Provenance(Static):
-    """Where the selected setting came from (file and table, variable, override…)."""
+    """The selected setting across the screen's width: full key, value (masked) and the layer
+    it came from (file and table, variable, override…). Shown in place of the endpoint
+    detail while the settings tree has the focus."""
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -283,6 +288,22 @@ class EndpointsTable(DataTable[RenderableType]):
 
 class RowDetail(Static):
     """The selected endpoint explained: verdict, request id and hint."""
+
+
+class StatusLine(Static):
+    """What the last key did, in one line at the top: a toast would cover the results."""
+
+    _STYLE: ClassVar[dict[str, str]] = {
+        "information": "",
+        "warning": "bold yellow",
+        "error": "bold red",
+    }
+
+    def show(self, text: str, severity: str, masking: Masking) -> None:
+        line = Text.assemble(("codex-otel-config", "bold"), ("  ", ""), no_wrap=True)
+        line.append(masking.text(text), style=self._STYLE.get(severity, ""))
+        line.overflow = "ellipsis"
+        self.update(line)
 
 
 # --- results --------------------------------------------------------------------------------

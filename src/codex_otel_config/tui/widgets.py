@@ -76,7 +76,7 @@ class SettingsTree(Tree[str]):
         if settings.sdk_disabled:
             self._leaf(general, "sdk_disabled", "sdk_disabled", True)
         if settings.resource_attributes:
-            attrs = general.add("resource_attributes", data="resource_attributes")
+            attrs = general.add("resource_attributes", data="resource_attributes", expand=True)
             for name, value in settings.resource_attributes.items():
                 self._leaf(attrs, f"resource_attributes.{name}", name, value)
         for signal in SIGNALS:

@@ -16,7 +16,7 @@ from codex_otel_config.receiver import Behavior
 from codex_otel_config.tui.app import OtelConsoleApp
 from codex_otel_config.tui.render import Masking, printable
 from codex_otel_config.tui.reportfile import default_report_dir, save_report
-from codex_otel_config.tui.widgets import StatusLine
+from codex_otel_config.tui.widgets import SettingsTree, StatusLine
 from test_tui import (
     SECRET,
     SIZE,
@@ -154,3 +154,31 @@ def test_save_report_skips_taken_names(tmp_path: Path) -> None:
     assert not target.exists()  # the dangling symlink was not followed to create it
     assert first.read_text() == "one" and second.read_text() == "two"
     assert os.stat(second).st_mode & 0o077 == 0
+
+
+async def test_url_userinfo_never_reaches_the_tree_or_detail(receiver: Any, tmp_path: Path) -> None:
+    """The tree shows what ``show`` shows (settings.explain rows): userinfo masked."""
+    password = "userinfo-pw-0123456789"
+    path = tmp_path / "s.toml"
+    host = receiver.http_url.split("://", 1)[1]
+    path.write_text(
+        f'[default.exporter.otlp-http]\nendpoint = "http://ops:{password}@{host}"\n',
+        encoding="utf-8",
+    )
+    app = make_app([path], tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.main.query_one(SettingsTree)
+        key = "exporter.otlp-http.endpoint"
+        assert key in tree.lines and "****@" in tree.lines[key].value
+        tree.focus()
+        await pilot.pause()
+        tree.cursor_line = next(
+            n
+            for n in range(tree.last_line + 1)
+            if (node := tree.get_node_at_line(n)) is not None and node.data == key
+        )
+        await pilot.pause()
+        shown = plain(app.main.query_one("#provenance").content)  # type: ignore[attr-defined]
+        assert key in shown and "****@" in shown and "s.toml [default]" in shown
+        assert password not in shown and password not in str(tree.lines)

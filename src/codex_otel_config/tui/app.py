@@ -342,8 +342,9 @@ class OtelConsoleApp(App[None]):
         if not key:
             label.update(Text("↑↓ pick a value: its full value and layer show here", style="dim"))
             return
+        line = tree.lines.get(key)
         source = settings.source_of(key)
-        where = source.describe()
+        where = line.where if line is not None else source.describe()
         demo = self.state.demo
         if (
             demo is not None
@@ -352,9 +353,9 @@ class OtelConsoleApp(App[None]):
         ):
             where += " (--demo: the local receiver)"
         text = Text(self.masking.text(key), style="bold", overflow="fold")
-        if key in tree.values:
+        if line is not None:
             text.append(" = ", style="dim")
-            text.append(tree.values[key])
+            text.append(line.value)
         text.append("\nfrom ", style="dim")
         text.append(self.masking.text(where), style="italic")
         label.update(text)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -87,6 +88,9 @@ class Masking:
         for path in sorted(self.paths, key=len, reverse=True):
             if path:
                 shown = shown.replace(path, "<tmp>")
+        home = str(Path.home())
+        if len(home) > 1:
+            shown = shown.replace(home, "~")
         shown = _RANDOM_ID.sub(lambda m: "<id>" if len(m.group()) < 32 else "<trace-id>", shown)
         return _PORT.sub(r"\1:PORT", shown)
 

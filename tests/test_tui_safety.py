@@ -182,3 +182,10 @@ async def test_url_userinfo_never_reaches_the_tree_or_detail(receiver: Any, tmp_
         shown = plain(app.main.query_one("#provenance").content)  # type: ignore[attr-defined]
         assert key in shown and "****@" in shown and "s.toml [default]" in shown
         assert password not in shown and password not in str(tree.lines)
+        table = plain(app.main.query_one("#endpoints").get_row("logs")[1])  # type: ignore[attr-defined]
+        assert password not in table and password not in str(app.state.board.rows)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.last_report_path is not None
+        saved = app.last_report_path.read_text(encoding="utf-8")
+        assert password not in saved and "****@" in saved

@@ -21,7 +21,7 @@ from codex_otel_config.settings.model import (
     Signal,
     Statsig,
 )
-from codex_otel_config.settings.redact import mask, mask_headers
+from codex_otel_config.settings.redact import mask, mask_headers, mask_url
 from codex_otel_config.tui.state import ConsoleState, PipelineReportEntry
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def settings_summary(settings: OtelSettings) -> dict[str, Any]:
             continue
         entry: dict[str, Any] = {
             "exporter": configured.kind,
-            "endpoint": resolved.endpoint,
+            "endpoint": mask_url(resolved.endpoint),
             "protocol": getattr(resolved, "protocol", "grpc"),
             "headers": mask_headers(resolved.headers),
             "timeout": resolved.timeout,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from codex_otel_config.errors import SettingsError
 from codex_otel_config.settings.model import SIGNALS, NoExporter, OtelSettings, OtlpGrpc, Signal
+from codex_otel_config.settings.redact import mask_url
 
 if TYPE_CHECKING:
     from codex_otel_config.bootstrap import FlushReport, OtelProvider, ShutdownReport
@@ -142,7 +143,8 @@ def rows_for(settings: OtelSettings) -> tuple[EndpointRow, ...]:
     rows = []
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
-        endpoint = None if isinstance(exporter, NoExporter) else exporter.endpoint
+        # Shown on screen and in the report: any ``user:password@`` masked (as ``show`` does).
+        endpoint = None if isinstance(exporter, NoExporter) else mask_url(exporter.endpoint)
         idle: CellState = "idle" if endpoint is not None else "skipped"
         rows.append(
             EndpointRow(

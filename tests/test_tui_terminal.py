@@ -98,3 +98,60 @@ def test_signal_restores_the_terminal(sig: signal.Signals, tmux: Tmux, tmp_path:
     assert int((tmp_path / "rc").read_text()) == 128 + int(sig)
     assert (tmp_path / "after").read_text() == (tmp_path / "before").read_text()  # stty modes
     assert tmux("display-message", "-p", PANE_FORMAT).strip() == RESTORED
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="POSIX pseudo-terminals")
+def test_a_real_hangup_ends_the_app_promptly(tmp_path: Path) -> None:
+    """The terminal goes away (the kernel sends SIGHUP to the session's controlling process):
+    the app ends with 129 instead of hanging on a terminal it can no longer write to."""
+    import fcntl
+    import pty
+    import select
+    import termios
+    import threading
+
+    settings = tmp_path / "s.toml"
+    settings.write_text('[default]\nservice_name = "hangup-test"\n', encoding="utf-8")
+    controller, terminal = pty.openpty()
+
+    def controlling_terminal() -> None:  # the pseudo-terminal becomes the session's terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [CLI, "tui", "--config", str(settings)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=without_proxies(os.environ) | {"TERM": "xterm-256color"},
+        preexec_fn=controlling_terminal,
+    )
+    os.close(terminal)
+    screen: list[bytes] = []
+    stop = threading.Event()
+
+    def drain() -> None:  # a full pseudo-terminal would block the app
+        while not stop.is_set():
+            if select.select([controller], [], [], 0.1)[0]:
+                try:
+                    data = os.read(controller, 65536)
+                except OSError:
+                    return
+                screen.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        _wait(lambda: b"Validate" in b"".join(screen), "the TUI on screen")
+        stop.set()
+        reader.join()
+        os.close(controller)  # hang up
+        controller = -1
+        assert proc.wait(timeout=20) == 128 + signal.SIGHUP
+    finally:
+        stop.set()
+        if controller >= 0:
+            os.close(controller)
+        proc.kill()
+        proc.wait()

@@ -79,6 +79,7 @@ def tui(
         demo=demo,
         timeout=timeout,
         report_dir=report_dir,
+        exit_on_signals=True,
     )
     app.run()
     if app.return_code:  # SIGTERM / SIGHUP: 128 + the signal, after the terminal is restored

@@ -177,10 +177,13 @@ class OtelConsoleApp(App[None]):
         report_dir: Path | None = None,
         stable: bool = False,
         stable_paths: Iterable[str] = (),
+        exit_on_signals: bool = False,
     ) -> None:
         """``stable`` hides timings, loopback ports, random ids, spinners and ``stable_paths``
         (for reproducible screenshots); ``report_dir`` is where ``c`` saves the JSON report
-        (default: the per-user state folder, see :mod:`~codex_otel_config.tui.reportfile`)."""
+        (default: the per-user state folder, see :mod:`~codex_otel_config.tui.reportfile`);
+        ``exit_on_signals`` (the command sets it) makes SIGTERM and SIGHUP end the app like
+        ``q``, from before the terminal is switched to application mode."""
         super().__init__()
         self.files = [Path(f) for f in files] if files else None
         self.env_name = env
@@ -195,6 +198,7 @@ class OtelConsoleApp(App[None]):
         self.status: tuple[str, Severity] = ("", "information")
         self._spinner: Timer | None = None
         self._signals: list[signal.Signals] = []
+        self._exit_on_signals = exit_on_signals
         self._send_when_built = False
         self.main = MainScreen(demo=demo)
 
@@ -206,7 +210,6 @@ class OtelConsoleApp(App[None]):
     def on_main_screen_ready(self, _: MainScreen.Ready) -> None:
         for widget in (self.main.query_one(EndpointsTable), self.main.query_one(SettingsTree)):
             widget.masking = self.masking
-        self._catch_exit_signals()
         if self.demo:
             try:
                 self.state.demo = backend.start_demo()
@@ -219,10 +222,11 @@ class OtelConsoleApp(App[None]):
         if not self.masking.stable:
             self._spinner = self.set_interval(SPINNER_INTERVAL, self._tick, pause=True)
 
-    def _catch_exit_signals(self) -> None:
+    def on_load(self) -> None:
         """SIGTERM and SIGHUP end the app like ``q`` (terminal modes, alternate screen and
-        mouse tracking restored by the driver) instead of killing it mid-screen."""
-        if self.is_headless or threading.current_thread() is not threading.main_thread():
+        mouse tracking restored by the driver) instead of killing it mid-screen. ``Load``
+        comes before the driver switches the terminal, so there is no window without them."""
+        if not self._exit_on_signals or threading.current_thread() is not threading.main_thread():
             return
         loop = asyncio.get_running_loop()
         for number in EXIT_SIGNALS:

@@ -265,6 +265,9 @@ async def test_environment_picker_switches_tables(receiver: Receiver, tmp_path: 
     )
     app = make_app([path], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        first = app.state.pipeline
+        assert first is not None and first.environment == "dev"
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EnvironmentPicker)
@@ -272,6 +275,12 @@ async def test_environment_picker_switches_tables(receiver: Receiver, tmp_path: 
         await settle(app, pilot)
         assert app.env_name == "production"
         assert app.state.settings is not None and app.state.settings.service_name == "prod-svc"
+        # The pipeline follows the environment: the old one retired (its report shown).
+        assert first.provider.is_shut_down
+        assert "Shutdown · pipeline #1 (retired: environment production)" in results_text(app)
+        second = app.state.pipeline
+        assert second is not None and second.number == 2 and second.environment == "production"
+        assert second.provider.settings.service_name == "prod-svc"
         await pilot.press("e")
         await pilot.pause()
         await pilot.press("down", "enter")  # "[default] only"

@@ -97,7 +97,7 @@ class HelpScreen(ModalScreen[None]):
                 binding.key_display or binding.key, binding.tooltip or binding.description
             )
         table.add_row("tab", "move between the endpoints, settings and results panes")
-        table.add_row("↑ ↓", "select a row / setting (its hint or layer shows below it)")
+        table.add_row("↑ ↓", "pick an endpoint or a setting: the lines under the table explain it")
         table.add_row("ctrl+p", "command palette (every action above, by name)")
         with Vertical(id="help-box"):
             yield Static(Text(self._heading, style="bold"), id="help-title")

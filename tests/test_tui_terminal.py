@@ -93,7 +93,8 @@ def test_signal_restores_the_terminal(sig: signal.Signals, tmux: Tmux, tmp_path:
     pid = int((tmp_path / "pid").read_text())
 
     os.kill(pid, sig)
-    _wait(lambda: (tmp_path / "after").exists(), "the TUI to exit")
+    after = tmp_path / "after"
+    _wait(lambda: after.exists() and after.read_text().endswith("\n"), "the TUI to exit")
 
     assert int((tmp_path / "rc").read_text()) == 128 + int(sig)
     assert (tmp_path / "after").read_text() == (tmp_path / "before").read_text()  # stty modes
@@ -155,3 +156,61 @@ def test_a_real_hangup_ends_the_app_promptly(tmp_path: Path) -> None:
             os.close(controller)
         proc.kill()
         proc.wait()
+
+
+def test_sigterm_restores_the_pty_without_tmux(tmp_path: Path) -> None:
+    """The same promise where tmux is missing: on a bare pseudo-terminal, the termios modes
+    after SIGTERM equal those before, and the app wrote the resets for the alternate screen
+    and every mouse mode it had switched on."""
+    import pty
+    import select
+    import termios
+    import threading
+
+    settings = tmp_path / "s.toml"
+    settings.write_text('[default]\nservice_name = "pty-test"\n', encoding="utf-8")
+    controller, terminal = pty.openpty()
+    before = termios.tcgetattr(terminal)
+    proc = subprocess.Popen(
+        [CLI, "tui", "--config", str(settings)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=without_proxies(os.environ) | {"TERM": "xterm-256color"},
+        start_new_session=True,
+    )
+    screen: list[bytes] = []
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            if select.select([controller], [], [], 0.1)[0]:
+                try:
+                    screen.append(os.read(controller, 65536))
+                except OSError:
+                    return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        _wait(lambda: b"Validate" in b"".join(screen), "the TUI on screen")
+        assert termios.tcgetattr(terminal) != before  # raw mode while it runs
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+        time.sleep(0.2)  # let the reader take the last bytes
+        stop.set()
+        reader.join()
+        assert termios.tcgetattr(terminal) == before
+        output = b"".join(screen)
+        tail = output[output.rindex(b"\x1b[?1049h") :]  # after entering the alternate screen
+        for reset in (b"\x1b[?1049l", b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l"):
+            if reset.replace(b"l", b"h") in output:
+                assert reset in tail, reset
+        assert b"\x1b[?25h" in tail  # the cursor is shown again
+    finally:
+        stop.set()
+        proc.kill()
+        proc.wait()
+        os.close(terminal)
+        os.close(controller)

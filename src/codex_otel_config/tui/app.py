@@ -197,7 +197,6 @@ class OtelConsoleApp(App[None]):
         self.last_report_path: Path | None = None
         self.status: tuple[str, Severity] = ("", "information")
         self._spinner: Timer | None = None
-        self._signals: list[signal.Signals] = []
         self._exit_on_signals = exit_on_signals
         self._send_when_built = False
         self.main = MainScreen(demo=demo)
@@ -231,15 +230,14 @@ class OtelConsoleApp(App[None]):
         loop = asyncio.get_running_loop()
         for number in EXIT_SIGNALS:
             loop.add_signal_handler(number, self._exit_on_signal, number)
-            self._signals.append(number)
 
     def _exit_on_signal(self, number: signal.Signals) -> None:
         self.exit(return_code=128 + int(number))
 
     def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for number in self._signals:
-            loop.remove_signal_handler(number)
+        # The signal handlers stay until the event loop closes (which removes them), so a
+        # second SIGTERM during this bounded shutdown cannot kill the app before the driver
+        # has restored the terminal.
         pipeline, self.state.pipeline = self.state.pipeline, None
         if pipeline is not None:  # left without q (a signal, a test): still bounded
             shutdown_bounded(pipeline.provider)

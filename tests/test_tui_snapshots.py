@@ -140,3 +140,19 @@ def test_results_after_t_f_s_80x24(snap_compare: Any, receiver: Receiver, tmp_pa
         assert flushed.report["logs"].exported == sent.expected["logs"]
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=t_f_s)
+
+
+def test_results_after_t_80x24(snap_compare: Any, receiver: Receiver, tmp_path: Path) -> None:
+    """t: the test send through pipeline #1 on top, its random trace and request ids masked
+    (``<trace-id>``, ``<id>``) rather than the screen left out of the snapshots."""
+    app = _app([_settings_three(tmp_path / "settings.toml", receiver)], tmp_path)
+
+    async def send(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("t")
+        await _settle(pilot)
+        sent = app.state.scenario
+        assert sent is not None and sent.trace_id and app.state.test is not None
+        assert app.state.test.pipeline == 1
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=send)

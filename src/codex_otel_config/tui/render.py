@@ -210,6 +210,11 @@ def general_findings(results: Iterable[StageResult], masking: Masking) -> Render
 # --- reports --------------------------------------------------------------------------------
 
 
+def signal_reports(report: FlushReport | ShutdownReport | None) -> list[SignalReport]:
+    """The per-signal entries of a flush or shutdown report, in signal order."""
+    return [] if report is None else list(report.signals.values())
+
+
 def _status_text(status: str) -> Text:
     return Text(printable(status), style=REPORT_STATUS_STYLE.get(status, UNKNOWN_STATUS_STYLE))
 
@@ -247,7 +252,7 @@ def report_table(
     table.add_column("ms", justify="right", no_wrap=True)
     table.add_column("exported", justify="right", no_wrap=True)
     table.add_column("failed", justify="right", no_wrap=True)
-    entries = list(report.signals.values())
+    entries = signal_reports(report)
     extra = [n for n in ("dropped", "rejected") if any(_count(e, n) for e in entries)]
     for name in extra:
         table.add_column(name, justify="right", no_wrap=True)

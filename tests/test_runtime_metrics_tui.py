@@ -41,14 +41,10 @@ def _results_text(app: OtelConsoleApp) -> str:
     return console.export_text()
 
 
-async def _send_test(app: OtelConsoleApp) -> Any:
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.press("t")
-        for _ in range(3):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-        assert app.scenario_error is None
-        return app.scenario, _results_text(app)
+async def _settle(app: OtelConsoleApp, pilot: Any) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 @pytest.mark.parametrize("runtime_metrics", [True, False])
@@ -57,19 +53,25 @@ async def test_test_send_shows_the_runtime_summary_when_on(
 ) -> None:
     files = [_settings(tmp_path / "s.toml", receiver, runtime_metrics)]
     app = OtelConsoleApp(files=files, environ={}, timeout=3.0, report_dir=tmp_path / "r")
-    result, text = await _send_test(app)
-    assert result is not None and result.ok
-    if runtime_metrics:
-        # The scenario's two api_request calls: 42 ms (the 401) and 81 ms (the retry).
-        assert result.runtime_metrics is not None
-        assert result.runtime_metrics.api_calls == RuntimeMetricTotals(count=2, duration_ms=123)
-        assert "Runtime metrics (runtime_metrics = true)" in text
-        assert "API calls" in text and "2 calls (123 ms)" in text
-        assert result.to_dict()["runtime_metrics"]["api_calls"] == {
-            "count": 2,
-            "duration_ms": 123,
-        }
-    else:
-        assert result.runtime_metrics is None
-        assert "Runtime metrics" not in text
-        assert "Force-flush" in text  # the pane did render the test send
+    async with app.run_test(size=(100, 32)) as pilot:
+        for _ in range(2):  # twice through the same live pipeline: each send is its own summary
+            await pilot.press("t")
+            await _settle(app, pilot)
+            send = app.state.test
+            assert send is not None and send.error is None and send.result is not None
+            result = send.result
+            text = _results_text(app)
+            if runtime_metrics:
+                # The scenario's two api_request calls: 42 ms (the 401) and 81 ms (the retry).
+                assert result.runtime_metrics is not None
+                assert result.runtime_metrics.api_calls == RuntimeMetricTotals(2, 123)
+                assert "Runtime metrics (runtime_metrics = true)" in text
+                assert "API calls" in text and "2 calls (123 ms)" in text
+                assert result.to_dict()["runtime_metrics"]["api_calls"] == {
+                    "count": 2,
+                    "duration_ms": 123,
+                }
+            else:
+                assert result.runtime_metrics is None
+                assert "Runtime metrics" not in text
+                assert "Events emitted" in text  # the pane did render the test send

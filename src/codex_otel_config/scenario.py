@@ -84,7 +84,8 @@ class ScenarioResult:
 
     @property
     def ok(self) -> bool:
-        """True when no exported signal failed or timed out in flush or shutdown."""
+        """True when every exported signal delivered everything in flush and shutdown
+        (none degraded, failed or timed out)."""
         return all(report is None or report.ok for report in (self.flush, self.shutdown))
 
     def exported(self) -> dict[str, int]:
@@ -140,6 +141,10 @@ def _providers(provider: OtelProvider) -> tuple[Any, Any]:
     return tracer, logger
 
 
+#: The most of the scenario's timeout kept for the shutdown after the flush.
+SHUTDOWN_RESERVE_S = 1.0
+
+
 def run_test_scenario(
     provider: OtelProvider,
     *,
@@ -149,7 +154,9 @@ def run_test_scenario(
 ) -> ScenarioResult:
     """Emit the test auth-401 scenario through ``provider``, then force-flush and shut down.
 
-    ``timeout`` bounds the flush and the shutdown each. ``on_step`` is told what happens
+    ``timeout`` bounds the flush and the shutdown *together*: the flush gets the timeout
+    less a reserve for the shutdown (a quarter, at most :data:`SHUTDOWN_RESERVE_S`), the
+    shutdown what is left (at least that reserve). ``on_step`` is told what happens
     (``"emitted codex.api_request (401)"``, ``"force_flush"``, ``"shutdown"``) as it happens,
     from the calling thread. With ``shutdown=False`` the provider is only flushed.
     """
@@ -327,9 +334,13 @@ def run_test_scenario(
     }
     runtime_metrics = session.runtime_metrics_summary() if runtime else None
     step("force_flush")
-    flush = provider.force_flush(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    reserve = min(SHUTDOWN_RESERVE_S, timeout / 4) if shutdown else 0.0
+    flush = provider.force_flush(timeout=timeout - reserve)
     step("shutdown" if shutdown else "flushed")
-    final = provider.shutdown(timeout=timeout) if shutdown else None
+    final = (
+        provider.shutdown(timeout=max(reserve, deadline - time.monotonic())) if shutdown else None
+    )
     step("done")
     return ScenarioResult(
         events=tuple(events),

@@ -19,13 +19,10 @@ from codex_otel_config.settings.model import (
     Statsig,
 )
 from codex_otel_config.settings.redact import MASK
+from codex_otel_config.settings.schema import TLS_KEY_OF
 
-#: TLS keys as written in settings files.
-TLS_KEYS = {
-    "ca_certificate": "ca-certificate",
-    "client_certificate": "client-certificate",
-    "client_private_key": "client-private-key",
-}
+#: TLS keys as written in settings files (``Tls`` attribute → key; declared in the schema).
+TLS_KEYS = TLS_KEY_OF
 
 
 def display_url(url: str) -> str:

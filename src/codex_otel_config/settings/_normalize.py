@@ -179,6 +179,9 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")
             return _INVALID
+        if secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+            ctx.problem(key, "contains a control character (its value is not shown)")
+            return _INVALID
         return value
     if kind == "bool":
         if isinstance(value, str) and from_text:
@@ -201,20 +204,18 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if isinstance(number, bool) or not isinstance(number, int | float):
             ctx.problem(key, f"expected a number, found {type_name(number)}")
             return _INVALID
-        if not math.isfinite(number):
+        if isinstance(number, float) and not math.isfinite(number):
             ctx.problem(key, "expected a finite number")
+            return _INVALID
+        if not param.in_range(number):
+            shown = quote(number) if abs(number) < 1e15 else "a larger number"
+            ctx.problem(key, f"expected {param.range_text()}, found {shown}")
             return _INVALID
         if kind == "int":
             if isinstance(number, float) and not number.is_integer():
                 ctx.problem(key, f"expected a whole number, found {number}")
                 return _INVALID
-            if number < 0:
-                ctx.problem(key, f"expected a number >= 0, found {int(number)}")
-                return _INVALID
             return int(number)
-        if number <= 0:
-            ctx.problem(key, f"expected a number of seconds > 0, found {number}")
-            return _INVALID
         return float(number)
     raise AssertionError(kind)  # pragma: no cover - every scalar type is handled above
 
@@ -280,9 +281,13 @@ def parse_inline_table(text: str) -> Any:
     """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
     import tomllib
 
+    from codex_otel_config.settings._files import too_deep
+
+    if too_deep(text):
+        return None  # reported as "not a valid TOML inline table"; never parsed
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return None
 
 
@@ -314,6 +319,9 @@ def _string_table(
             if name in _RESERVED:
                 ctx.problem(child, "is a reserved name")
                 continue
+            if message := schema.header_problem(name, ""):
+                ctx.problem(child, message)
+                continue
         elif not name:
             ctx.problem(key, "has an empty name")
             continue
@@ -335,6 +343,9 @@ def _string_table(
             text = _unquote(text)
         if "\n" in text or "\r" in text:
             ctx.problem(child, "must not contain a line break")
+            continue
+        if secret and schema.header_problem(name, text):
+            ctx.problem(child, "contains a control character (its value is not shown)")
             continue
         out[name] = text
     return out
@@ -428,11 +439,11 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     if not isinstance(fields, Mapping):
         ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
         return None
-    if kind == "none":
+    if kind in ("none", "console"):
         if fields:
-            ctx.problem(prefix, '"none" takes no settings')
+            ctx.problem(prefix, f'"{kind}" takes no settings')
             return None
-        return {"none": {}}
+        return {kind: {}}
     return {kind: _fields(prefix, kind, fields, ctx)}
 
 
@@ -497,6 +508,8 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
             scalar = _scalar(key, value, param, ctx)
             if scalar is not _INVALID:
                 out[name] = scalar
+                if name == "endpoint" and kind == "otlp-http":
+                    out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
     return out
 
 

@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.settings import schema
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
 from codex_otel_config.settings._tree import deep_merge
 from codex_otel_config.settings.model import Source, expand_user, source_in
 
 SECRETS_NAME = ".secrets.toml"
-DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
-PROJECT_FILE = "codex-otel.toml"  # in the current folder
 
 
 @dataclass
@@ -47,11 +45,9 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
     import tomllib
 
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        return None, [Problem(key="file", layer=label, message="is a directory, not a file")]
-    except OSError as exc:
-        return None, [Problem(key="file", layer=label, message=f"cannot be read ({exc.strerror})")]
+        raw = _files.read_capped(path)
+    except _files.Refused as exc:
+        return None, [Problem(key="file", layer=label, message=exc.reason)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,12 +60,21 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
             )
         ]
     text = text.removeprefix("\ufeff")
+    deep = Problem(
+        key="file",
+        layer=label,
+        message=f"nests arrays or tables more than {schema.MAX_DEPTH} levels deep",
+    )
+    if _files.too_deep(text):
+        return None, [deep]
     try:
         return tomllib.loads(text), []
     except tomllib.TOMLDecodeError as exc:
         return None, [_toml_problem(str(exc), text, label, path)]
-    except RecursionError:  # pragma: no cover - only pathological nesting
-        return None, [Problem(key="file", layer=label, message="is nested too deeply")]
+    except RecursionError:  # pragma: no cover - too_deep() refuses such text first
+        return None, [deep]
+    except ValueError:  # an integer beyond Python's digit limit
+        return None, [Problem(key="file", layer=label, message="holds a number too large to read")]
 
 
 def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
@@ -139,11 +144,10 @@ def settings_files(
         named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
-        defaults = [codex_home / name for name in DEFAULT_FILE_NAMES] + [Path(PROJECT_FILE)]
-        return [p for p in defaults if p.is_file()], problems
+        return [p for p in _files.default_files(codex_home) if _files.exists(p)], problems
     found: list[Path] = []
     for path in named:
-        if path.exists():
+        if _files.exists(path):
             found.append(path)
         else:
             problems.append(
@@ -170,7 +174,7 @@ def file_fragments(
     problems += read_problems
     if data is None:
         return []
-    base_dir = path.parent if path.is_absolute() else (Path.cwd() / path).parent
+    base_dir = path.parent if path.is_absolute() else (_files.cwd() / path).parent
     implicit: dict[str, Any] = {}
     tables: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, value in data.items():
@@ -216,7 +220,7 @@ def secrets_beside(path: Path) -> Path | None:
     if path.name == SECRETS_NAME:
         return None
     candidate = path.parent / SECRETS_NAME
-    return candidate if candidate.is_file() else None
+    return candidate if _files.exists(candidate) else None
 
 
 def codex_fragment(
@@ -224,7 +228,7 @@ def codex_fragment(
 ) -> Fragment | None:
     """The ``[otel]`` table of ``$CODEX_HOME/config.toml``, read as Codex reads it."""
     path = codex_home / "config.toml"
-    if not path.is_file():
+    if not _files.exists(path):
         return None
     source = Source(layer="codex-config", file=path, table="otel")
     data, read_problems = read_toml(path, label=str(path))
@@ -274,7 +278,7 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
         return None
     ctx = Context(
         layer="env CODEX_OTEL_*",
-        base_dir=Path.cwd(),
+        base_dir=_files.cwd(),
         environ=environ,
         raw_strings=True,
         interpolate=False,
@@ -302,7 +306,7 @@ def overrides_fragment(
         tree.insert(path, value, str(dotted), source)
     if not tree.data:
         return None
-    ctx = Context(layer="override", base_dir=Path.cwd(), environ=environ, raw_strings=True)
+    ctx = Context(layer="override", base_dir=_files.cwd(), environ=environ, raw_strings=True)
     data = normalize(tree.data, ctx)
     problems += ctx.problems
     return Fragment(data, source, tree.sources)

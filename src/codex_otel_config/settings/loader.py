@@ -20,19 +20,21 @@ import copy
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.settings import _files
 from codex_otel_config.settings._tree import deep_merge, leaves
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     NoExporter,
     OtelSettings,
     Source,
-    expand_user,
+    codex_home_from,
     source_in,
 )
 
@@ -57,6 +59,7 @@ def load_settings(
     env: str | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    lenient: bool = False,
 ) -> OtelSettings:
     """Load, merge and validate every layer; raise :class:`SettingsError` with every problem.
 
@@ -65,6 +68,9 @@ def load_settings(
     environment table to apply on top of ``[default]`` (else ``CODEX_OTEL_ENV``).
     ``environ``: where every variable is read (default ``os.environ``). ``overrides``: dotted
     keys to values, the highest layer; string values are parsed like ``--set``.
+    ``lenient``: what ``bootstrap_from_env()`` does unless strict — each problem becomes one
+    warning and its value is ignored (the layer below or the default stands; an exporter that
+    cannot be built is turned off), as the OpenTelemetry specification asks of a bad variable.
     """
     environ = os.environ if environ is None else environ
     codex_home = codex_home_from(environ)
@@ -75,8 +81,18 @@ def load_settings(
     from codex_otel_config.settings.otel_env import read_otel_env
 
     paths, problems = settings_files(files, environ, codex_home)
+    if _files.name_too_long(codex_home):
+        problems.insert(
+            0,
+            Problem(
+                key="codex_home",
+                layer="env CODEX_HOME",
+                message="is too long a path for this system (no file below it can be read)",
+            ),
+        )
     otel = read_otel_env(environ)
-    return _Loader(codex_home, env_name, env_origin, environ).run(paths, problems, otel, overrides)
+    loader = _Loader(codex_home, env_name, env_origin, environ, lenient=lenient)
+    return loader.run(paths, problems, otel, overrides)
 
 
 def _nothing_configured(
@@ -88,7 +104,7 @@ def _nothing_configured(
     if files is None:
         if (environ.get("CODEX_OTEL_SETTINGS_FILES") or "").strip():
             return False
-        if (codex_home / "otel.toml").is_file() or Path("codex-otel.toml").is_file():
+        if any(_files.exists(p) for p in _files.default_files(codex_home)):
             return False
     for name in environ:
         if name.startswith("OTEL_") or (
@@ -97,7 +113,7 @@ def _nothing_configured(
             and environ[name].strip()
         ):
             return False
-    return not (codex_home / "config.toml").is_file()
+    return not (_files.exists(codex_home / "config.toml") or _files.name_too_long(codex_home))
 
 
 def list_environments(
@@ -118,7 +134,7 @@ def list_environments(
     names: dict[str, None] = {}
     for path in paths:
         for candidate in (path, path.parent / SECRETS_NAME):
-            if not candidate.is_file():
+            if not _files.is_regular(candidate):
                 continue
             data, _problems = read_toml(candidate, label=str(candidate))
             for name, value in (data or {}).items():
@@ -127,12 +143,6 @@ def list_environments(
                     names[name] = None
     ordered = sorted(names, key=lambda n: (n.lower() != "default", n.lower()))
     return tuple(ordered)
-
-
-def codex_home_from(environ: Mapping[str, str]) -> Path:
-    """``$CODEX_HOME`` (``~`` expanded) or ``~/.codex``."""
-    value = (environ.get("CODEX_HOME") or "").strip()
-    return expand_user(value) if value else Path.home() / ".codex"
 
 
 def selected_env(env: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -401,11 +411,14 @@ class _Loader:
         env_name: str | None,
         env_origin: str | None,
         environ: Mapping[str, str],
+        *,
+        lenient: bool = False,
     ) -> None:
         self.codex_home = codex_home
         self.env_name = env_name
         self.env_origin = env_origin
         self.environ = environ
+        self.lenient = lenient
 
     def run(
         self,
@@ -458,7 +471,7 @@ class _Loader:
 
         store = _Store(use_dynaconf=_use_dynaconf(fragments))
         # 1. built-in defaults
-        ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
+        ctx = Context(layer="built-in default", base_dir=_files.cwd(), environ={})
         store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
         problems += ctx.problems  # empty unless defaults.toml itself is broken
         # 2. Codex's own [otel] table, 3. settings files and their .secrets.toml
@@ -495,11 +508,14 @@ class _Loader:
         for param in schema.SETTINGS:
             if store.source_of(param.key) is DEFAULT_SOURCE:
                 store.provenance.setdefault(param.key, DEFAULT_SOURCE)
-        builder = Builder(store.snapshot(), store.provenance, environ)
+        builder = Builder(store.snapshot(), store.provenance, environ, lenient=self.lenient)
         settings = builder.build(codex_home=self.codex_home, warnings=warnings)
         problems += builder.problems
-        if problems:
+        if problems and not self.lenient:
             raise SettingsError(dict.fromkeys(problems))
+        if problems:
+            ignored = tuple(f"ignored: {p}" for p in dict.fromkeys(problems))
+            settings = replace(settings, warnings=ignored + settings.warnings)
         return settings
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from codex_otel_config._version import __version__
-from codex_otel_config.settings.model import SIGNALS, NoExporter, OtelSettings, Statsig
+from codex_otel_config.settings.model import SIGNALS, Console, NoExporter, OtelSettings, Statsig
 from codex_otel_config.settings.redact import mask, mask_headers
 from codex_otel_config.tui import render
 from codex_otel_config.tui.render import Masking
@@ -236,8 +236,8 @@ def settings_summary(settings: OtelSettings) -> dict[str, Any]:
     for signal in SIGNALS:
         resolved = settings.exporter_for(signal)
         configured = settings.configured_exporter(signal)
-        if isinstance(resolved, NoExporter):
-            signals[signal] = {"exporter": "none"}
+        if isinstance(resolved, NoExporter | Console):
+            signals[signal] = {"exporter": resolved.kind}
             continue
         entry: dict[str, Any] = {
             "exporter": configured.kind,

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from codex_otel_config.settings.model import SIGNALS, NoExporter, OtelSettings, OtlpGrpc, Signal
+from codex_otel_config.settings.model import (
+    SIGNALS,
+    Console,
+    NoExporter,
+    OtelSettings,
+    OtlpGrpc,
+    Signal,
+)
 
 #: The live stages shown as columns, in the order the check engine runs them.
 LIVE_STAGES: tuple[str, ...] = ("dns", "tcp", "tls", "otlp")
@@ -134,7 +141,7 @@ def rows_for(settings: OtelSettings) -> tuple[EndpointRow, ...]:
     rows = []
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
-        endpoint = None if isinstance(exporter, NoExporter) else exporter.endpoint
+        endpoint = None if isinstance(exporter, NoExporter | Console) else exporter.endpoint
         idle: CellState = "idle" if endpoint is not None else "skipped"
         rows.append(
             EndpointRow(

@@ -18,6 +18,7 @@ from codex_otel_config.errors import Problem
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
+    Console,
     NoExporter,
     OtelSettings,
     OtlpGrpc,
@@ -26,6 +27,7 @@ from codex_otel_config.settings.model import (
     Tls,
 )
 from codex_otel_config.settings.redact import mask, mask_headers
+from codex_otel_config.settings.schema import TLS_KEY_OF
 from codex_otel_config.tui import render
 from codex_otel_config.tui.render import Masking
 from codex_otel_config.tui.state import LIVE_STAGES, EndpointRow
@@ -93,8 +95,8 @@ class SettingsTree(Tree[str]):
         configured = settings.configured_exporter(signal)  # type: ignore[arg-type]
         resolved = settings.exporter_for(signal)  # type: ignore[arg-type]
         label = Text.assemble((signal, "bold"), (" → ", "dim"))
-        if isinstance(resolved, NoExporter):
-            label.append("none", style="dim")
+        if isinstance(resolved, NoExporter | Console):
+            label.append(resolved.kind, style="dim")
             root.add_leaf(label, data=field)
             return
         label.append(configured.kind, style="cyan")
@@ -117,11 +119,7 @@ class SettingsTree(Tree[str]):
 
     def _tls(self, parent: TreeNode[str], key: str, tls: Tls) -> None:
         node = parent.add("tls", data=key, expand=True)
-        for name, label in (
-            ("ca_certificate", "ca-certificate"),
-            ("client_certificate", "client-certificate"),
-            ("client_private_key", "client-private-key"),
-        ):
+        for name, label in TLS_KEY_OF.items():
             value = getattr(tls, name)
             if value is not None:
                 self._leaf(node, f"{key}.{label}", label, value)

@@ -204,8 +204,8 @@ class Builder:
         ):
             # The spec's rule for a variable that does not apply: warn, and go on without it.
             self.warnings.append(
-                f"{', '.join(sorted(set(filter(None, variables))))} not used for {prefix}: its "
-                f"endpoint {_safe_url(endpoint)} is plain http:// (TLS needs https://)"
+                f"{', '.join(sorted(set(filter(None, variables))))} not used: the endpoint it "
+                "would secure is plain http:// (TLS needs https://)"
             )
             return None
         if urlsplit(endpoint).scheme == "http":

@@ -161,28 +161,76 @@ def settings_files(
 
 
 def file_fragments(
-    path: Path,
+    paths: Sequence[Path],
     *,
     env_name: str | None,
     environ: Mapping[str, str],
-    layer: str,
     problems: list[Problem],
     tables_seen: set[str],
 ) -> list[Fragment]:
-    """The fragments of one settings file: top-level keys, ``[default]``, then ``[<env>]``."""
-    data, read_problems = read_toml(path, label=str(path))
-    problems += read_problems
-    if data is None:
-        return []
-    base_dir = path.parent if path.is_absolute() else (_files.cwd() / path).parent
+    """The fragments of the settings files and the ``.secrets.toml`` beside each, in load
+    order: per file, its keys outside any table, then ``[default]`` and ``[<env>]``.
+
+    Each file is first checked here (a small regular file of valid TOML whose top level holds
+    environment tables), so every problem names its line; dynaconf then loads the tables
+    (:mod:`._dynaconf`) and its record of each (file, table) chunk becomes one fragment.
+    """
+    checked: list[tuple[Path, str, dict[str, Any], dict[str, tuple[str, Any]]]] = []
+    for path in paths:
+        for layer, file in (("file", path), ("secrets", secrets_beside(path))):
+            if file is None:
+                continue
+            data, read_problems = read_toml(file, label=str(file))
+            problems += read_problems
+            if data is not None:
+                implicit, tables = _split_top(file, data, problems)
+                tables_seen.update(name for name, _ in tables.values())
+                checked.append((file, layer, implicit, tables))
+    chunks: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
+    if any(tables for *_, tables in checked):
+        from codex_otel_config.settings._dynaconf import file_chunks
+
+        for file, env, loaded in file_chunks([_absolute(c[0]) for c in checked], env_name):
+            chunks.setdefault(file, []).append((env, loaded))
+    out: list[Fragment] = []
+    for file, layer, implicit, tables in checked:
+        order: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
+        for env_table, _loaded in chunks.pop(_absolute(file), []):
+            # dynaconf chose and ordered the table; its values are taken as the file wrote
+            # them (dynaconf would cast "@int …"-style strings if AUTO_CAST_FOR_DYNACONF is
+            # set in os.environ: a header value must stay the text of the file).
+            written_name, written = tables.get(env_table, (env_table, {}))
+            order.append((written_name, dict(written) if isinstance(written, dict) else {}))
+        base_dir = _absolute(file).parent
+        for table, tree in order:
+            source = Source(layer=layer, file=file, table=table)
+            ctx = Context(
+                layer=source.describe(),
+                base_dir=base_dir,
+                environ=environ,
+                table_hint=table or "default",
+            )
+            out.append(Fragment(normalize(tree, ctx), source))
+            problems += ctx.problems
+    return out
+
+
+def _absolute(path: Path) -> Path:
+    return path if path.is_absolute() else _files.cwd() / path
+
+
+def _split_top(
+    path: Path, data: Mapping[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, tuple[str, Any]]]:
+    """Keys outside any table (a settings key written at the top), and the environment
+    tables (lower-cased name → name as written, content); anything else is a problem."""
     implicit: dict[str, Any] = {}
-    tables: dict[str, tuple[str, dict[str, Any]]] = {}
+    tables: dict[str, tuple[str, Any]] = {}
     for name, value in data.items():
         if schema.canonical(name, schema.TOP_LEVEL_KEYS) is not None:
             implicit[name] = value
         elif isinstance(value, dict):
             tables[name.lower()] = (name, value)
-            tables_seen.add(name)
         else:
             problems.append(
                 Problem(
@@ -193,26 +241,7 @@ def file_fragments(
                     + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
                 )
             )
-    order: list[tuple[str | None, dict[str, Any]]] = []
-    if implicit:
-        order.append((None, implicit))
-    if "default" in tables:
-        order.append(tables["default"])
-    if env_name and env_name.lower() != "default" and env_name.lower() in tables:
-        order.append(tables[env_name.lower()])
-    out: list[Fragment] = []
-    for table, tree in order:
-        source = Source(layer=layer, file=path, table=table)
-        ctx = Context(
-            layer=source.describe(),
-            base_dir=base_dir,
-            environ=environ,
-            table_hint=table or "default",
-        )
-        fragment = normalize(tree, ctx)
-        problems += ctx.problems
-        out.append(Fragment(fragment, source))
-    return out
+    return implicit, tables
 
 
 def secrets_beside(path: Path) -> Path | None:

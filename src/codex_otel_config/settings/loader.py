@@ -248,82 +248,32 @@ def _defaults_tree() -> dict[str, Any]:
     return data
 
 
-class _DynaconfBackend:
-    """dynaconf does the merging when a file layer is involved (its merge rules are the ones
-    users of dynaconf settings files expect)."""
+class _Store:
+    """The layers merged in order (the one merge of the loader), plus the provenance of each
+    key: dynaconf's record of the file and table for file layers, the variable or override
+    for the others.
 
-    def __init__(self) -> None:
-        from dynaconf import Dynaconf
-
-        self._dc = Dynaconf(
-            dynaconf_skip_loaders=True,  # no settings files, .env or environment loaders
-            dynaconf_skip_validators=True,
-            load_dotenv=False,
-            environments=False,
-            auto_cast=False,  # "@format …" in a header value stays text
-            merge_enabled=False,
-            dotted_lookup=False,
-            validate_on_update=False,
-            core_loaders=[],
-            loaders=[],
-        )
-
-    def get(self, key: str) -> Any:
-        return self._dc.get(key.upper())
-
-    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
-        self._dc.set(key, value, merge=merge, loader_identifier=origin)
-
-
-class _DictBackend:
-    """The same merge for configurations made only of variables and overrides.
-
-    Importing dynaconf costs ~60-85 ms (jinja2, box, its YAML library); an application that is
-    configured by ``OTEL_*`` variables alone should not pay that at start-up. The values merged
-    here are only tables of scalars (no lists), where dynaconf's merge is a plain recursive
-    dict merge; ``tests/test_settings_backends.py`` checks both backends agree.
+    A later layer that names the same exporter kind merges into it; one that names another
+    kind replaces it. Tables (headers, resource attributes, processors) merge key by key.
     """
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        return self._data.get(key)
-
-    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
-        old = self._data.get(key)
-        self._data[key] = deep_merge(old, value) if merge else value
-
-
-class _Store:
-    """The dynaconf object the layers merge into, plus the provenance of each key.
-
-    A later layer that names the same exporter kind merges into it; one that names another
-    kind replaces it (dynaconf is told not to merge then). Tables (headers, resource
-    attributes, processors) merge key by key.
-    """
-
-    def __init__(self, *, use_dynaconf: bool = True) -> None:
-        self._backend: _DynaconfBackend | _DictBackend = (
-            _DynaconfBackend() if use_dynaconf else _DictBackend()
-        )
-        self._keys: set[str] = set()
         self.provenance: dict[str, Source] = {}
 
     def __contains__(self, key: str) -> bool:
-        return key in self._keys
+        return key in self._data
 
     def get(self, key: str) -> Any:
-        if key not in self._keys:
-            return None
-        return _plain(self._backend.get(key))
+        return copy.deepcopy(self._data.get(key))
 
     def snapshot(self) -> dict[str, Any]:
-        return {key: self.get(key) for key in self._keys}
+        return copy.deepcopy(self._data)
 
     def _set(self, key: str, value: Any, *, merge: bool, source: Source) -> None:
-        self._backend.set(key, copy.deepcopy(value), merge=merge, origin=source.describe())
-        self._keys.add(key)
+        del source  # recorded in provenance by the caller
+        value = copy.deepcopy(value)
+        self._data[key] = deep_merge(self._data.get(key), value) if merge else value
 
     def _drop(self, key: str) -> None:
         for k in [k for k in self.provenance if k == key or k.startswith(key + ".")]:
@@ -441,17 +391,13 @@ class _Loader:
         if codex is not None:
             fragments.append(codex)
         tables_seen: set[str] = set()
-        for path in paths:
-            for layer, file in (("file", path), ("secrets", _sources.secrets_beside(path))):
-                if file is not None:
-                    fragments += _sources.file_fragments(
-                        file,
-                        env_name=self.env_name,
-                        environ=environ,
-                        layer=layer,
-                        problems=problems,
-                        tables_seen=tables_seen,
-                    )
+        fragments += _sources.file_fragments(
+            paths,
+            env_name=self.env_name,
+            environ=environ,
+            problems=problems,
+            tables_seen=tables_seen,
+        )
         if (
             self.env_name
             and paths
@@ -469,7 +415,7 @@ class _Loader:
         if not (fragments or problems or warnings or codex_env or override or not otel.empty):
             return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
 
-        store = _Store(use_dynaconf=_use_dynaconf(fragments))
+        store = _Store()
         # 1. built-in defaults
         ctx = Context(layer="built-in default", base_dir=_files.cwd(), environ={})
         store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
@@ -517,16 +463,3 @@ class _Loader:
             ignored = tuple(f"ignored: {p}" for p in dict.fromkeys(problems))
             settings = replace(settings, warnings=ignored + settings.warnings)
         return settings
-
-
-def _use_dynaconf(fragments: Sequence[Fragment]) -> bool:
-    """dynaconf merges whenever a file layer (Codex ``[otel]``, settings or secrets) is present."""
-    return bool(fragments)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

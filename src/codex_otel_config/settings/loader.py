@@ -1,6 +1,6 @@
 """``load_settings()``: the six layers of DESIGN §1.2, merged by dynaconf, with provenance.
 
-Layers, lowest to highest: built-in defaults (``defaults.toml``), the ``[otel]`` table of
+Layers, lowest to highest: built-in defaults (declared in ``schema.py``), the ``[otel]`` table of
 ``$CODEX_HOME/config.toml``, settings files (``[default]`` + the selected environment table,
 each followed by the ``.secrets.toml`` beside it), the standard ``OTEL_*`` variables,
 ``CODEX_OTEL_*`` variables, explicit overrides. Each layer is read explicitly (dynaconf's own
@@ -17,7 +17,6 @@ so an application that calls ``bootstrap_from_env()`` and exports nothing pays a
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -25,9 +24,8 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
-from codex_otel_config.settings import _files
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._tree import deep_merge, leaves
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -49,8 +47,6 @@ __all__ = [
     "parse_set_options",
     "selected_env",
 ]
-
-_DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
 
 def load_settings(
@@ -109,7 +105,7 @@ def _nothing_configured(
     for name in environ:
         if name.startswith("OTEL_") or (
             name.startswith("CODEX_OTEL_")
-            and name not in _CONTROL_VARIABLES
+            and name not in schema.CONTROL_VARIABLES
             and environ[name].strip()
         ):
             return False
@@ -207,45 +203,20 @@ def _env_source(origin: str | None) -> Source:
     return Source(layer="derived", variable=origin, note=note)
 
 
-#: Kept literal (not derived from ``schema``) so the fast path imports nothing;
-#: tests/test_settings_schema.py checks it against the schema.
-_CONTROL_VARIABLES = frozenset({"CODEX_OTEL_ENV", "CODEX_OTEL_SETTINGS_FILES", "CODEX_OTEL_STRICT"})
-_DEFAULT_KEYS = (
-    "environment",
-    "service_name",
-    "service_version",
-    "codex_home",
-    "log_user_prompt",
-    "exporter",
-    "metrics_exporter",
-    "runtime_metrics",
-    "resource_attributes",
-    "sdk_disabled",
-    "processors.bsp_schedule_delay_ms",
-    "processors.bsp_max_queue_size",
-    "processors.bsp_max_export_batch_size",
-    "processors.bsp_export_timeout_ms",
-    "processors.blrp_schedule_delay_ms",
-    "processors.blrp_max_queue_size",
-    "processors.blrp_max_export_batch_size",
-    "processors.blrp_export_timeout_ms",
-    "processors.metric_export_interval_ms",
-)
-_EXPORTER_KEYS = ("exporter", "trace_exporter", "metrics_exporter")
 _DEFAULT_PROVENANCE: dict[str, Source] = {
-    **dict.fromkeys(_DEFAULT_KEYS, DEFAULT_SOURCE),
+    **{p.key: DEFAULT_SOURCE for p in schema.SETTINGS if p.key != "trace_exporter"},
     "trace_exporter": Source(layer="derived", note="inherited from exporter: built-in default"),
 }
 
 
-@functools.lru_cache(maxsize=1)
 def _defaults_tree() -> dict[str, Any]:
-    """Layer 1, from ``defaults.toml`` plus the computed ``service_version``."""
-    import tomllib
-
-    data = tomllib.loads(_DEFAULTS_FILE.read_text(encoding="utf-8"))
-    data["service_version"] = __version__
-    return data
+    """Layer 1: every key's default as the schema declares it (``trace_exporter`` is absent:
+    unset, it follows ``exporter``, as in Codex; unset tunings are the SDK's defaults)."""
+    tree: dict[str, Any] = {"resource_attributes": {}, "processors": {}}
+    for param in schema.SETTINGS:
+        if param.default is not None and "." not in param.key and param.type != "path":
+            tree[param.key] = param.default
+    return tree
 
 
 class _Store:
@@ -281,7 +252,7 @@ class _Store:
 
     def apply(self, fragment: Fragment) -> None:
         for top, value in fragment.data.items():
-            if top in _EXPORTER_KEYS:
+            if top in schema.EXPORTER_KEYS:
                 self._apply_exporter(top, value, fragment)
             elif isinstance(value, dict):
                 self._set(top, value, merge=True, source=fragment.source_for(top))
@@ -419,7 +390,7 @@ class _Loader:
         # 1. built-in defaults
         ctx = Context(layer="built-in default", base_dir=_files.cwd(), environ={})
         store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
-        problems += ctx.problems  # empty unless defaults.toml itself is broken
+        problems += ctx.problems  # empty unless the schema's defaults are broken
         # 2. Codex's own [otel] table, 3. settings files and their .secrets.toml
         for fragment in fragments:
             store.apply(fragment)
@@ -449,7 +420,6 @@ class _Loader:
             )
 
         store.provenance["codex_home"] = _codex_home_source(environ)
-        from codex_otel_config.settings import schema
 
         for param in schema.SETTINGS:
             if store.source_of(param.key) is DEFAULT_SOURCE:

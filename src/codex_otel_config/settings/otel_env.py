@@ -36,7 +36,6 @@ from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, exp
 from codex_otel_config.settings.redact import mask_url
 
 SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
-PROTOCOLS = ("grpc", "http/protobuf", "http/json")
 #: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
 EXPORTER_VALUES = ("otlp", "console", "none")
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
@@ -314,10 +313,10 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
             else:
                 out.processors[param.key.split(".", 1)[1]] = Setting(number, variable)
 
-    generic = _read_signal_vars("OTEL_EXPORTER_OTLP", get, problem, base, "otlp")
+    generic = _read_signal_vars(None, get, problem, base, "otlp")
     for signal, upper in SIGNAL_NAMES.items():
         key = EXPORTER_FIELD[signal]
-        own = _read_signal_vars(f"OTEL_EXPORTER_OTLP_{upper}", get, problem, base, f"{key}.otlp")
+        own = _read_signal_vars(upper, get, problem, base, f"{key}.otlp")
         env = SignalEnv()
         exporter_var = f"OTEL_{upper}_EXPORTER"
         if (v := get(exporter_var)) is not None:
@@ -346,57 +345,74 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
     return out
 
 
+#: The exporter fields the ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*`` variables set, as declared in
+#: the schema (``otlp-http`` holds every field ``otlp-grpc`` has, plus the protocol).
+_FIELD_PARAMS = tuple(
+    p for p in schema.EXPORTER_FIELDS if p.key.startswith("otlp-http.") and p.otel_env
+)
+
+
 def _read_signal_vars(
-    prefix: str,
+    signal: str | None,
     get: Callable[[str], str | None],
     problem: Callable[[str, str, str], None],
     base: Path,
     key: str,
 ) -> dict[str, Setting]:
+    """The generic (``signal`` None) or per-signal field variables, parsed as the schema
+    declares each field (its variable names, unit and choices)."""
     found: dict[str, Setting] = {}
-    if (v := get(name := f"{prefix}_ENDPOINT")) is not None:
-        if v.lower().startswith(("http://", "https://")) and len(v.split("://", 1)[1]) > 0:
-            found["endpoint"] = Setting(v, name)
+    for param in _FIELD_PARAMS:
+        generic, per_signal = param.otel_env
+        name = generic if signal is None else per_signal.replace("{SIGNAL}", signal)
+        if (v := get(name)) is None:
+            continue
+        field = param.key.split(".", 1)[1]
+        value = _parse_field(param, v, base)
+        if isinstance(value, _Bad):
+            for message in value.messages:
+                problem(name, f"{key}.{field}", message)
         else:
-            problem(
-                name,
-                f"{key}.endpoint",
-                f'"{mask_url(v)}" is not a URL; expected http://host:port or https://host:port',
-            )
-    if (v := get(name := f"{prefix}_PROTOCOL")) is not None:
-        if v.lower() in PROTOCOLS:
-            found["protocol"] = Setting(v.lower(), name)
-        else:
-            choices = ", ".join(f'"{p}"' for p in PROTOCOLS)
-            problem(name, f"{key}.protocol", f"{_shown(v)} is not one of {choices}")
-    if (v := get(name := f"{prefix}_HEADERS")) is not None:
-        holder = OtelEnv()
-        pairs = _parse_pairs(v, name, f"{key}.headers", holder, secret=True)
-        for p in holder.problems:
-            problem(name, p.key, p.message)
-        if not holder.problems:
-            found["headers"] = Setting(pairs, name)
-    if (v := get(name := f"{prefix}_TIMEOUT")) is not None:
-        ms = _parse_float(v)
-        if ms is None or not 0 <= ms <= schema.MAX_MS:
-            problem(
-                name,
-                f"{key}.timeout",
-                f"{_shown(v)} is not a number of milliseconds from 0 (no limit) to {schema.MAX_MS}",
-            )
-        else:
-            found["timeout"] = Setting(ms / 1000.0, name)
-    if (v := get(name := f"{prefix}_COMPRESSION")) is not None:
-        if v.lower() in schema.COMPRESSIONS:
-            found["compression"] = Setting(v.lower(), name)
-        else:
-            listed = ", ".join(f'"{c}"' for c in schema.COMPRESSIONS)
-            problem(name, f"{key}.compression", f"{_shown(v)} is not one of {listed}")
-    for tls_key, _attr, suffix in schema.TLS_FIELDS:
-        if (v := get(name := f"{prefix}_{suffix}")) is not None:
-            path = expand_user(v)
-            found[tls_key] = Setting(str(path if path.is_absolute() else base / path), name)
+            found[field.removeprefix("tls.")] = Setting(value, name)
     return found
+
+
+@dataclass(frozen=True)
+class _Bad:
+    messages: tuple[str, ...]
+
+
+def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
+    """One field variable's value, or :class:`_Bad` saying why it is refused."""
+    if param.type == "path":
+        path = expand_user(text)
+        return str(path if path.is_absolute() else base / path)
+    if param.type == "table":  # headers: k=v pairs
+        holder = OtelEnv()
+        pairs = _parse_pairs(text, "", "", holder, secret=True)
+        return _Bad(tuple(p.message for p in holder.problems)) if holder.problems else pairs
+    if param.type == "float":  # a timeout, in the variable's unit
+        number = _parse_float(text)
+        scale = 1000.0 if param.otel_unit == "ms" else 1.0
+        if number is None or not param.in_range(number / scale):
+            high = (param.high or 0) * scale
+            unit = "milliseconds" if param.otel_unit == "ms" else "seconds"
+            return _Bad(
+                (f"{_shown(text)} is not a number of {unit} from 0 (no limit) to {high:.0f}",)
+            )
+        return number / scale
+    if param.type == "choice":
+        choices = param.otel_choices or param.choices
+        if text.lower() in choices:
+            return text.lower()
+        listed = ", ".join(f'"{c}"' for c in choices)
+        return _Bad((f"{_shown(text)} is not one of {listed}",))
+    # the endpoint: its host and port are checked with the merged settings
+    if text.lower().startswith(("http://", "https://")) and len(text.split("://", 1)[1]) > 0:
+        return text
+    return _Bad(
+        (f'"{mask_url(text)}" is not a URL; expected http://host:port or https://host:port',)
+    )
 
 
 def _parse_pairs(

@@ -28,6 +28,8 @@ SIGNAL_KEYS: dict[str, str] = {
 }
 EXPORTER_KEYS: tuple[str, ...] = tuple(SIGNAL_KEYS.values())
 HTTP_PROTOCOLS: tuple[str, ...] = ("binary", "json")
+#: ``OTEL_EXPORTER_OTLP_PROTOCOL`` values (the specification's spelling).
+OTEL_PROTOCOLS: tuple[str, ...] = ("grpc", "http/protobuf", "http/json")
 COMPRESSIONS: tuple[str, ...] = ("none", "gzip")
 #: The TLS fields: settings key, ``Tls`` attribute, suffix of ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*``.
 TLS_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -86,6 +88,10 @@ class Param:
     #: Inclusive range of a numeric key (``None``: unbounded on that side).
     low: float | None = None
     high: float | None = None
+    #: How the standard variables write the value when it differs from files: a unit
+    #: (``ms``: files say seconds) or the specification's spellings of the choices.
+    otel_unit: str = ""
+    otel_choices: tuple[str, ...] = ()
 
     def in_range(self, number: float) -> bool:
         """Within the declared range (the schema bounds every numeric key)."""
@@ -300,6 +306,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
                 "Body encoding: `binary` (protobuf) or `json`.",
                 otel_env=("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL"),
                 choices=HTTP_PROTOCOLS,
+                otel_choices=OTEL_PROTOCOLS,
             )
         )
     fields += [
@@ -319,6 +326,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             otel_env=("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_{SIGNAL}_TIMEOUT"),
             low=0,
             high=MAX_TIMEOUT_S,
+            otel_unit="ms",
         ),
         _P(
             f"{kind}.compression",

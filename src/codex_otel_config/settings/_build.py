@@ -286,9 +286,9 @@ class Builder:
 
 def _valid_host(host: str, *, bracketed: bool) -> bool:
     """An IP literal or a DNS name (letters, digits, ``-``, ``_``, dots between labels)."""
-    import ipaddress
-
     if bracketed:
+        import ipaddress
+
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:

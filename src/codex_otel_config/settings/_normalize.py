@@ -367,21 +367,30 @@ def _pairs(key: str, text: str, ctx: Context) -> dict[str, str] | None:
     return out
 
 
+def _known(
+    key: str, raw_name: object, vocabulary: tuple[str, ...], takes: str, ctx: Context
+) -> str | None:
+    """The canonical spelling of ``raw_name``, or ``None`` with an "unknown key" problem."""
+    name = schema.canonical(str(raw_name), vocabulary)
+    if name is None:
+        ctx.problem(
+            key,
+            "unknown key"
+            + schema.did_you_mean(str(raw_name), vocabulary)
+            + f"; {takes} "
+            + ", ".join(vocabulary),
+        )
+    return name
+
+
 def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
     if not isinstance(value, Mapping):
         ctx.problem("processors", f"expected a table, found {type_name(value)}")
         return None
     out: dict[str, int] = {}
     for raw_name, raw in value.items():
-        name = schema.canonical(str(raw_name), schema.PROCESSOR_KEYS)
+        name = _known(f"processors.{raw_name}", raw_name, schema.PROCESSOR_KEYS, "expected", ctx)
         if name is None:
-            ctx.problem(
-                f"processors.{raw_name}",
-                "unknown key"
-                + schema.did_you_mean(str(raw_name), schema.PROCESSOR_KEYS)
-                + "; expected one of "
-                + ", ".join(schema.PROCESSOR_KEYS),
-            )
             continue
         param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
         number = _scalar(f"processors.{name}", raw, param, ctx)
@@ -521,15 +530,8 @@ def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None
         return None
     out: dict[str, str] = {}
     for raw_name, raw in value.items():
-        name = schema.canonical(str(raw_name), schema.TLS_KEYS)
+        name = _known(f"{key}.{raw_name}", raw_name, schema.TLS_KEYS, "tls takes", ctx)
         if name is None:
-            ctx.problem(
-                f"{key}.{raw_name}",
-                "unknown key"
-                + schema.did_you_mean(str(raw_name), schema.TLS_KEYS)
-                + "; tls takes "
-                + ", ".join(schema.TLS_KEYS),
-            )
             continue
         param = schema.field_param(kind, f"tls.{name}")
         assert param is not None

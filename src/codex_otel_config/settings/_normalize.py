@@ -297,8 +297,10 @@ def _string_table(
     if isinstance(value, str) and ctx.raw_strings:
         parsed = parse_inline_table(value) if value.strip().startswith("{") else None
         if parsed is None:
-            parsed = _pairs(key, value, ctx)
-            if parsed is None:
+            parsed, refused = parse_pairs(value, headers=lower)
+            for reason in refused:
+                ctx.problem(key, reason)
+            if refused:
                 return None
         value = parsed
     if not isinstance(value, Mapping):
@@ -351,20 +353,29 @@ def _string_table(
     return out
 
 
-def _pairs(key: str, text: str, ctx: Context) -> dict[str, str] | None:
-    """``k=v,k2=v2`` (the OTEL_* list form) in a variable or ``--set``."""
+def parse_pairs(text: str, *, headers: bool) -> tuple[dict[str, str], list[str]]:
+    """``k=v,k2=v2`` as the specification reads its list variables, for every layer that
+    accepts the form: values are percent-decoded; header names are percent-decoded and
+    case-insensitive (the last of a repeated name wins); other names (resource attributes) are
+    taken as written. Also a message per refused entry, never quoting a value."""
     from urllib.parse import unquote
 
-    out: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    messages: list[str] = []
     for index, item in enumerate(text.split(","), start=1):
         if not item.strip():
             continue
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            ctx.problem(key, f"entry {index} is not name=value (or write a TOML inline table)")
-            return None
-        out[unquote(name.strip())] = unquote(value.strip())
-    return out
+        name = unquote(name.strip()).lower() if headers else name.strip()
+        if not sep or not name:
+            messages.append(f"entry {index} is not name=value (entries are separated by commas)")
+            continue
+        decoded = unquote(value.strip())
+        if headers and (message := schema.header_problem(name, decoded)):
+            messages.append(f"entry {index}: {message}")
+            continue
+        pairs[name] = decoded
+    return pairs, messages
 
 
 def _known(

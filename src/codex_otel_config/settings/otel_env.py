@@ -27,10 +27,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
+from codex_otel_config.settings._normalize import parse_pairs
 from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, expand_user
 from codex_otel_config.settings.redact import mask_url
@@ -295,9 +296,9 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
                 f'{_shown(v)} is not one of "true", "false" (only "true" disables the SDK)',
             )
     if (v := get("OTEL_RESOURCE_ATTRIBUTES")) is not None:
-        pairs = _parse_pairs(
-            v, "OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", out, secret=False
-        )
+        pairs, messages = parse_pairs(v, headers=False)
+        for message in messages:
+            problem("OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", message)
         for name, value in pairs.items():
             if name == "service.name" and out.service_name is None:
                 out.service_name = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
@@ -388,9 +389,8 @@ def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
         path = expand_user(text)
         return str(path if path.is_absolute() else base / path)
     if param.type == "table":  # headers: k=v pairs
-        holder = OtelEnv()
-        pairs = _parse_pairs(text, "", "", holder, secret=True)
-        return _Bad(tuple(p.message for p in holder.problems)) if holder.problems else pairs
+        pairs, messages = parse_pairs(text, headers=True)
+        return _Bad(tuple(messages)) if messages else pairs
     if param.type == "float":  # a timeout, in the variable's unit
         number = _parse_float(text)
         scale = 1000.0 if param.otel_unit == "ms" else 1.0
@@ -413,36 +413,6 @@ def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
     return _Bad(
         (f'"{mask_url(text)}" is not a URL; expected http://host:port or https://host:port',)
     )
-
-
-def _parse_pairs(
-    text: str, variable: str, key: str, out: OtelEnv, *, secret: bool
-) -> dict[str, str]:
-    """``k=v,k2=v2`` as the spec reads them: values are percent-decoded; header names are
-    percent-decoded and case-insensitive (the last of a repeated name wins); resource
-    attribute keys are taken as written."""
-    pairs: dict[str, str] = {}
-    for index, item in enumerate(text.split(","), start=1):
-        if not item.strip():
-            continue
-        name, sep, value = item.partition("=")
-        name = unquote(name.strip()).lower() if secret else name.strip()
-        if not sep or not name:
-            out.problems.append(
-                Problem(
-                    key=key,
-                    layer=f"env {variable}",
-                    message=f"entry {index} is not name=value (entries are separated by commas)",
-                )
-            )
-            continue
-        if secret and (message := schema.header_problem(name, decoded := unquote(value.strip()))):
-            out.problems.append(
-                Problem(key=key, layer=f"env {variable}", message=f"entry {index}: {message}")
-            )
-            continue
-        pairs[name] = decoded if secret else unquote(value.strip())
-    return pairs
 
 
 def _shown(text: str) -> str:

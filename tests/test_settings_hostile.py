@@ -89,6 +89,17 @@ def test_a_fifo_settings_file_is_refused_not_waited_on(tmp_path: Path) -> None:
     found = _problems(environ=_env(tmp_path))
     assert any("config.toml" in p and "not a regular file" in p for p in found), found
     assert bootstrap_from_env(environ=_env(tmp_path), set_global=False) is None
+    # show and check: exit 2 naming the file, no hang.
+    from click.testing import CliRunner
+
+    from codex_otel_config.cli.main import main as cli_main
+
+    env = {k: None for k in os.environ if k.startswith(("OTEL_", "CODEX_"))}
+    env["CODEX_HOME"] = str(tmp_path)
+    for command in (["show"], ["check", "--offline"]):
+        result = CliRunner().invoke(cli_main, [*command, "--config", str(fifo)], env=env)
+        assert result.exit_code == 2, (command, result.output)
+        assert "not a regular file" in result.output + (result.stderr or "")
 
 
 def test_dev_zero_and_huge_files_are_refused(tmp_path: Path) -> None:

@@ -190,7 +190,15 @@ def file_fragments(
     if any(tables for *_, tables in checked):
         from codex_otel_config.settings._dynaconf import file_chunks
 
-        for file, env, loaded in file_chunks([_absolute(c[0]) for c in checked], env_name):
+        try:
+            loaded_chunks = file_chunks([_absolute(c[0]) for c in checked], env_name)
+        except Exception as exc:  # checked above, so only a dynaconf surprise lands here
+            where = ", ".join(str(c[0]) for c in checked)
+            problems.append(
+                Problem(key="file", layer=where, message=f"dynaconf failed ({type(exc).__name__})")
+            )
+            return []
+        for file, env, loaded in loaded_chunks:
             chunks.setdefault(file, []).append((env, loaded))
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:

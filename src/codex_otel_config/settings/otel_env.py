@@ -6,7 +6,8 @@ into a layer fragment against the settings resolved so far, because the standard
 *modify* the configured exporters rather than replace them:
 
 * ``OTEL_{SIGNAL}_EXPORTER``: ``otlp`` makes the signal export over OTLP (keeping a configured
-  OTLP exporter, else creating one), ``none`` turns it off.
+  OTLP exporter, else creating one), ``console`` selects the SDK's console exporter, ``none``
+  turns it off.
 * The endpoint, protocol, headers, timeout, compression and certificate variables override the
   same fields of a configured ``otlp-http`` / ``otlp-grpc`` exporter; headers are added to the
   configured ones (a per-signal ``…_HEADERS`` replaces the generic one, as the spec says). A
@@ -15,10 +16,12 @@ into a layer fragment against the settings resolved so far, because the standard
   exporter (protocol ``http/protobuf`` unless a protocol variable says otherwise). An exporter
   set to ``none`` or ``statsig`` by a file is left alone, with a warning that says so: the
   ``OTEL_{SIGNAL}_EXPORTER`` variable is the way to override it.
-* The generic endpoint gets ``/v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
+* The generic endpoint gets ``v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
   per-signal endpoint is used verbatim (one with no path means the root path, as the spec
-  says, with a warning). Timeouts are milliseconds. Header and resource
-  attribute values are percent-decoded. An empty variable counts as unset.
+  says, with a warning): the rule is stored with the value (``signal_path``) and applied by
+  :func:`~codex_otel_config.settings.model.signal_endpoint`. Timeouts are milliseconds (``0``:
+  no limit). Header and resource attribute values are percent-decoded. An empty variable
+  counts as unset. The exporter fields are parsed as ``schema.py`` declares them.
 """
 
 from __future__ import annotations

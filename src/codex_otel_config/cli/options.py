@@ -142,5 +142,5 @@ def secret_values(settings: OtelSettings) -> tuple[str, ...]:
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
         if not isinstance(exporter, NoExporter):
-            values += list(exporter.headers.values())
+            values += [v.reveal() for v in exporter.headers.values()]
     return tuple(values)

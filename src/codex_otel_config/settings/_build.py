@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.redaction import Secret
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.model import (
     STATSIG_ENDPOINT,
@@ -241,7 +242,7 @@ class Builder:
                 "(a client key will be rejected)"
             )
         return Statsig(
-            api_key=api_key,
+            api_key=Secret(api_key),
             endpoint=fields.get("endpoint", STATSIG_ENDPOINT),
             timeout=float(fields.get("timeout", 10.0)),
             compression=fields.get("compression", "none"),

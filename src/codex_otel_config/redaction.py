@@ -24,15 +24,19 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import threading
 import traceback
 from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import Any, TextIO
 from urllib.parse import quote, quote_plus, unquote
 
 __all__ = [
     "MASK",
     "SECRET_VARIABLES",
     "RedactingFilter",
+    "RedactingStream",
     "Secret",
     "clear",
     "forget_secrets",
@@ -41,6 +45,7 @@ __all__ = [
     "mask_headers",
     "mask_url",
     "redact",
+    "redact_output_streams",
     "register_environ",
     "register_secret",
     "register_url",
@@ -295,6 +300,36 @@ def terminal_safe(text: object, *, newlines: bool = False) -> str:
     return (_CONTROL if newlines else _CONTROL_NL).sub(_escape, value)
 
 
+# -- output streams -------------------------------------------------------------------------
+
+
+class RedactingStream:
+    """A text stream whose every ``write`` crosses :func:`redact`: the CLI's last line of
+    defence, so no command prints a registered secret even through a path that forgot."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(redact(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def redact_output_streams() -> None:
+    """Wrap ``sys.stdout`` and ``sys.stderr`` in :class:`RedactingStream` (once)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, RedactingStream):
+            setattr(sys, name, RedactingStream(stream))
+
+
 # -- logging --------------------------------------------------------------------------------
 
 #: The loggers whose records cross the boundary: ours, the SDK's, and its transports'.
@@ -305,17 +340,30 @@ def _covered(name: str) -> bool:
     return any(name == root or name.startswith(root + ".") for root in REDACTED_LOGGERS)
 
 
+def _redact_arg(value: object) -> object:
+    """A log argument with its text redacted; numbers, enums (grpc's ``StatusCode``) and
+    ``None`` stay as they are, so ``%d`` formats and later filters still see their types."""
+    if value is None or isinstance(value, int | float | Enum):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
 class RedactingFilter(logging.Filter):
-    """Replaces a record's message (arguments merged in) and its traceback by their
-    redacted text. Used by the record factory :func:`install_log_redaction` installs, because
-    a logger's filters never see the records of its children."""
+    """Redacts a record's message template and each of its arguments (kept apart, so the
+    SDK-specific filters that run after it still see the arguments), and replaces its
+    traceback by its redacted text. Used by the record factory :func:`install_log_redaction`
+    installs, because a logger's filters never see the records of its children."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken format string: keep the template, drop the arguments
-            text = str(record.msg)
-        record.msg, record.args = redact(text), ()
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        elif record.msg is not None and not isinstance(record.msg, int | float):
+            record.msg = redact(str(record.msg))
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(_redact_arg(arg) for arg in args)
+        elif isinstance(args, Mapping):
+            record.args = {key: _redact_arg(value) for key, value in args.items()}
         if record.exc_info and record.exc_info[1] is not None:
             formatted = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             record.exc_info, record.exc_text = None, redact(formatted)

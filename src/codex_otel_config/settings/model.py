@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, Literal
@@ -47,8 +47,8 @@ def _safe_repr(obj: object) -> str:
     """``OtlpHttp(endpoint='http://****@host:4318', headers={'x-api-key': Secret('****')})``:
     the dataclass fields with URL user information masked (header values mask themselves)."""
     parts = []
-    for name in obj.__dataclass_fields__:  # type: ignore[attr-defined]
-        value = getattr(obj, name)
+    for item in fields(obj):  # type: ignore[arg-type]
+        name, value = item.name, getattr(obj, item.name)
         if isinstance(value, MappingProxyType):
             value = dict(value)
         shown = (

@@ -226,6 +226,10 @@ def register_url(url: str | None) -> None:
     _user, sep, password = info.partition(":")
     if sep:
         register_secret(password)
+        # A parser that splits at the first ``/ ? # @`` quotes a piece of the password
+        # ("Port could not be cast to integer value as '<piece>'").
+        for piece in re.split(r"[/?#@]", password):
+            register_secret(piece)
 
 
 def register_environ(environ: Mapping[str, str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.redaction import Secret
+from codex_otel_config.redaction import Secret, register_url
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.model import (
     STATSIG_ENDPOINT,
@@ -260,7 +260,9 @@ def _first_leaf(key: str, block: Mapping[str, Any]) -> str:
 
 
 def _safe_url(url: str) -> str:
-    """The URL quoted for a message, with any ``user:password@`` masked."""
+    """The URL quoted for a message, with any ``user:password@`` masked (and registered, so a
+    parser's error quoting a piece of the password is masked too)."""
+    register_url(url)
     url = mask_url(url)
     text = url if len(url) <= 100 else url[:97] + "..."
     return f'"{text}"'

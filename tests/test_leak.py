@@ -17,6 +17,9 @@ as real servers do. They are searched for in:
 - the exported telemetry: every span, log record and metric point the receiver decoded
   (attributes, bodies, resources, scopes) and the raw OTLP/JSON bodies.
 
+The generated section (hypothesis, at the end) draws a fresh canary per example, wraps it in
+every form a secret takes and places it in every input; see docs/reliability.md.
+
 Exempt, by design: the request *headers* the receiver recorded — a header is sent to the
 collector as a header; that is its purpose. TLS private keys with passphrases are not
 supported (see test_bad_input.py: an encrypted key is refused at build time, never prompted
@@ -672,7 +675,7 @@ def test_generated_canaries_in_every_input_reach_no_output(
     password = f"{core}{tail}x"
     home = tmp_path_factory.mktemp("leak")
     env, args = _place(placement, secret, password, echo_receiver, home)
-    _echo(echo_receiver, status, secret)
+    _echo(echo_receiver, status, password if placement.startswith("userinfo") else secret)
     handler, root = _Everything(), logging.getLogger()
     level = root.level
     root.addHandler(handler)

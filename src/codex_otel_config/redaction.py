@@ -273,8 +273,12 @@ def redact(text: str, extra: Iterable[str | Secret] = ()) -> str:
     pattern = _REGISTRY.pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    text = _mask_userinfo(text)
-    return _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    if "@" in text:  # cheap tests first: most text has no user information, no credentials
+        text = _mask_userinfo(text)
+    lowered = text.lower()
+    if "bearer" in lowered or "basic" in lowered:
+        text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    return text
 
 
 def scrub(text: str, secrets: Iterable[str | Secret] = ()) -> str:

@@ -48,12 +48,16 @@ EXIT_BUSY = 1
 def receive(http_port: int, grpc_port: int, host: str, as_json: bool) -> None:
     """Run a local OTLP receiver and print each span, log record and metric point it gets."""
     from codex_otel_config.receiver import Receiver, format_item, item_to_json
+    from codex_otel_config.redaction import terminal_safe
 
     lock = threading.Lock()
     stop = threading.Event()
 
     def on_item(item: Any) -> None:
-        line = json.dumps(item_to_json(item), default=str) if as_json else format_item(item)
+        if as_json:
+            line = json.dumps(item_to_json(item), default=str)
+        else:  # what a client sent, shown with its control characters escaped
+            line = terminal_safe(format_item(item), newlines=True)
         with lock:
             try:
                 sys.stdout.write(line + "\n")

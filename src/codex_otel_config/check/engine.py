@@ -243,7 +243,9 @@ def run_check(
     else:
         names: list[str | None] = [env]
         if all_envs:
-            names = list(discover_environments(files, environ)) or [env]
+            # ``[default]`` alone (no environment selected) is what runs by default: its
+            # own entry, first, then every environment table.
+            names = [None, *discover_environments(files, environ)]
         for name in names:
             try:
                 one = _load(name, files, environ, overrides)
@@ -253,7 +255,7 @@ def run_check(
                 for finding in settings_error_findings(error, name or "default"):
                     emit(finding)
                 continue
-            label = name if all_envs and name else one.environment
+            label = (name or "default") if all_envs else one.environment
             loaded.append((label, one))
             labels.append(label)
     for _, one in loaded:
@@ -268,7 +270,7 @@ def run_check(
             if isinstance(exporter, OtlpHttp | OtlpGrpc):
                 target = Target(label, signal, exporter, one)
                 targets.append(target)
-                for finding in offline_findings(target, moment):
+                for finding in offline_findings(target, moment, None if offline else timeout):
                     emit(finding)
 
     if not offline and targets:

@@ -160,6 +160,7 @@ def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix
         attempts=attempts,
         ssl_context=context,
         secrets=_secrets(exporter),
+        signal=signal,
     )
     cls = _load(*_HTTP_MODULES[(exporter.protocol, signal)])
     kwargs: dict[str, Any] = {
@@ -182,7 +183,9 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
 
     secure = _is_tls(exporter.endpoint)
     credentials = grpc_credentials(exporter.tls, prefix) if secure else None
-    interceptor = RecordingInterceptor(_wire(exporter.headers), attempts, _secrets(exporter))
+    interceptor = RecordingInterceptor(
+        _wire(exporter.headers), attempts, _secrets(exporter), signal
+    )
     cls = intercepted(_load(*_GRPC_MODULES[signal]), interceptor)
     kwargs: dict[str, Any] = {
         "endpoint": exporter.endpoint,

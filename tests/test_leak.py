@@ -540,6 +540,7 @@ def test_a_token_echoed_without_its_scheme_is_still_masked() -> None:
 # The core is then searched for in every output: 0 hits. Examples are few (each runs the
 # commands in-process against one shared receiver) so the section stays within a minute.
 
+import traceback  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
@@ -815,3 +816,27 @@ def test_generated_canaries_in_objects_and_session_telemetry(
     assert any("error.message" in text for text in exported)
     for text in exported:
         assert not _has(text, core), text
+
+    # Feedback tags carrying the server's words, and a settings error raised (strict) with its
+    # traceback: the key inside a malformed header list, the password in the endpoint.
+    store = FeedbackTagStore()
+    emit_feedback_auth_recovery_tags(
+        "managed",
+        "reload",
+        "recovery_failed",
+        "req-1",
+        "ray-1",
+        f"bad key {secret}",
+        None,
+        store=store,
+    )
+    assert not _has(json.dumps(feedback_tags(store)), core)
+    broken = {
+        "CODEX_HOME": "/nonexistent-codex-home",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{password}@127.0.0.1:9",
+        "OTEL_EXPORTER_OTLP_HEADERS": f"authorization={quote(secret)},broken",
+    }
+    with pytest.raises(CodexOtelError) as info:
+        bootstrap_from_env(files=[], environ=broken, set_global=False, strict=True)
+    raised = "".join(traceback.format_exception(info.value)) + repr(info.value)
+    assert not _has(raised, core), raised

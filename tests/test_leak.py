@@ -840,3 +840,59 @@ def test_generated_canaries_in_objects_and_session_telemetry(
         bootstrap_from_env(files=[], environ=broken, set_global=False, strict=True)
     raised = "".join(traceback.format_exception(info.value)) + repr(info.value)
     assert not _has(raised, core), raised
+
+
+async def _tui_outputs(
+    env: dict[str, str], args: list[str], report_dir: Path
+) -> list[tuple[str, str]]:
+    """Every screen after validate, test send and save, the report and the saved file."""
+    from codex_otel_config.tui.app import OtelConsoleApp
+
+    files = [args[1]] if args[:1] == ["--config"] else None
+    app = OtelConsoleApp(files=files, environ=env, timeout=1.5, report_dir=report_dir)
+    outputs: list[tuple[str, str]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        outputs.append(("first screen", app.export_screenshot()))
+        for key in ("v", "t", "c"):
+            await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            outputs.append((f"screen after {key}", app.export_screenshot()))
+        outputs.append(("report", json.dumps(app.report(), default=str)))
+        saved = app.last_report_path
+    if saved is not None:
+        outputs.append(("saved report", saved.read_text(encoding="utf-8")))
+    return outputs
+
+
+@pytest.mark.parametrize(
+    "placement", ["secrets.toml", "OTEL_EXPORTER_OTLP_HEADERS", "userinfo-grpc", "keys"]
+)
+@hypothesis_settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(core=CORES, form=st.sampled_from(sorted(FORMS)), tail=PASSWORD_TAILS, status=STATUSES)
+def test_generated_canaries_reach_no_tui_screen_or_report(
+    echo_receiver: Receiver,
+    tmp_path_factory: pytest.TempPathFactory,
+    core: str,
+    form: str,
+    placement: str,
+    tail: str,
+    status: int,
+) -> None:
+    import asyncio
+
+    forget_secrets()
+    secret = FORMS[form](core)
+    password = f"{core}{tail}x"
+    home = tmp_path_factory.mktemp("leak-tui")
+    env, args = _place(placement, secret, password, echo_receiver, home)
+    _echo(echo_receiver, status, password if placement.startswith("userinfo") else secret)
+    outputs = asyncio.run(_tui_outputs(env, args, home / "reports"))
+    assert len(outputs) >= 5
+    for where, text in outputs:
+        assert not _has(text, core), f"{placement}/{form}/{status}: TUI {where}:\n{text[:3000]}"

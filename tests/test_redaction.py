@@ -163,7 +163,7 @@ def test_terminal_safe_escapes_every_control_sequence() -> None:
     safe = terminal_safe(hostile)
     assert not any(ch in safe for ch in "\x1b\x07\r\x9b\u202e")
     assert safe.startswith("req-1\\x1b]0;pwned\\x07") and "✓ all checks passed" in safe
-    assert terminal_safe("a\nb") == "a\\x0ab" and terminal_safe("a\nb", newlines=True) == "a\nb"
+    assert terminal_safe("a\nb") == "a\\nb" and terminal_safe("a\nb", newlines=True) == "a\nb"
 
 
 def test_human_check_output_escapes_a_hostile_collectors_headers(

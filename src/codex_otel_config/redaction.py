@@ -295,8 +295,8 @@ _CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u20
 
 
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    """``\\x1b``, ``\\n``, ``\\u202e``: how Python writes the character in a string."""
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 def terminal_safe(text: object, *, newlines: bool = False) -> str:

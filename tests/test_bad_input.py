@@ -208,14 +208,17 @@ def test_documented_error_through_every_entry_point(
     assert _key_named(error, case.key), [str(p) for p in error.problems]
     assert CANARY not in str(error)
 
-    # The application asked politely: one warning naming key and layer, and no telemetry.
+    # The application asked politely: the bad value costs only itself — one warning naming
+    # key and layer per problem, the value ignored, and whatever else is valid still runs.
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
-        assert bootstrap_from_env(environ=environ, set_global=False, files=files) is None
+        provider = bootstrap_from_env(environ=environ, set_global=False, files=files)
+    if provider is not None:
+        provider.shutdown(timeout=0.5)
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("codex_otel_config")]
-    assert len(lines) == 1, lines
-    assert error.problems[0].key in lines[0] and error.problems[0].layer in lines[0]
-    assert CANARY not in lines[0]
+    first = error.problems[0]
+    assert any(first.key in line and first.layer in line for line in lines), lines
+    assert CANARY not in "\n".join(lines)
     # ... and strictly: the same error, raised.
     with pytest.raises(SettingsError) as strict:
         bootstrap_from_env(environ=environ, set_global=False, strict=True, files=files)
@@ -350,8 +353,10 @@ def test_build_time_errors_follow_the_strict_policy(
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
             assert bootstrap_from_env(files=[path], environ=environ, set_global=False) is None
-        (line,) = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
-        assert key in line and str(path) in line, (name, line)
+        # One line per signal that could not be built (logs, and traces inheriting it).
+        lines = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
+        assert lines and all(key in x and str(path) in x for x in lines), (name, lines)
+        line = "\n".join(lines)
         with pytest.raises(ExporterBuildError) as info:
             bootstrap_from_env(files=[path], environ=environ, set_global=False, strict=True)
         assert key in str(info.value), (name, str(info.value))
@@ -368,9 +373,12 @@ def test_processor_tuning_the_sdk_refuses_follows_the_strict_policy(
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64",
     }
     with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
-        assert bootstrap_from_env(files=[], environ=environ, set_global=False) is None
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
-    assert "processors.bsp_max_export_batch_size" in line and "OTEL_BSP" in line
+        provider = bootstrap_from_env(files=[], environ=environ, set_global=False)
+    # Non-strict: the refused tuning is ignored (the SDK's defaults stand), the rest runs.
+    assert provider is not None
+    provider.shutdown(timeout=0.5)
+    lines = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
+    assert any("processors.bsp_max_export_batch_size" in x and "OTEL_BSP" in x for x in lines)
     with pytest.raises(SettingsError) as info:
         bootstrap_from_env(files=[], environ=environ, set_global=False, strict=True)
     assert info.value.key == "processors.bsp_max_export_batch_size"
@@ -667,8 +675,7 @@ def test_corpus_bootstrap_never_raises_unless_strict(environ: dict[str, str]) ->
             strict = bootstrap_from_env(files=[], environ=environ, set_global=False, strict=True)
         except CodexOtelError as exc:
             assert CANARY not in str(exc)
-            assert provider is None  # strict raises exactly when non-strict gives up
-            return
+            return  # strict raises for any problem; non-strict ignored it (issue #10 item 4)
         assert (strict is None) == (provider is None)
         if strict is not None:
             strict.shutdown(timeout=0.2)

@@ -377,8 +377,15 @@ def test_unreadable_certificate_leaves_nothing_running(
         build_provider(settings, set_global=False)
     message = str(info.value)
     assert key in message and f"{settings_file} [production]" in message
+    assert _batch_threads() == before
+    # Non-strict: only the signal whose exporter cannot be built is off; the others run.
     with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
-        assert build_provider(settings, set_global=False, strict=False) is None
+        provider = build_provider(settings, set_global=False, strict=False)
+    assert provider is not None
+    try:
+        assert provider.signals == ("logs", "traces")
+    finally:
+        provider.shutdown(timeout=0.5)
     (line,) = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
-    assert key in line and "[production]" in line
+    assert key in line and "[production]" in line and "metrics not exported" in line
     assert _batch_threads() == before

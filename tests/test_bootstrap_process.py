@@ -230,12 +230,18 @@ def test_bootstrap_from_env_exports_to_the_configured_endpoint(
 _INVALID = {"OTEL_EXPORTER_OTLP_PROTOCOL": "xml", "OTEL_TRACES_EXPORTER": "otlp"}
 
 
-def test_invalid_settings_warn_once_and_disable(
+def test_an_invalid_value_warns_once_and_is_ignored(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="codex_otel_config"):
         result = bootstrap_from_env(environ=_environ(tmp_path, **_INVALID), set_global=False)
-    assert result is None
+    # The bad protocol is ignored (http/protobuf stands); traces still export.
+    assert result is not None
+    try:
+        assert result.signals == ("traces",)
+        assert result.settings.exporter_for("traces").kind == "otlp-http"
+    finally:
+        result.shutdown(timeout=0.5)
     lines = [r.getMessage() for r in caplog.records if r.name == "codex_otel_config"]
     assert len(lines) == 1, lines
     assert "OTEL_EXPORTER_OTLP_PROTOCOL" in lines[0] and "xml" in lines[0]

@@ -115,8 +115,8 @@ def test_top_level_settings_keys_act_as_default(tmp_path: Path) -> None:
             "exporter.otlp-http.timeout: expected a number, found a string",
         ),
         (
-            '[default.exporter.otlp-http]\nendpoint = "https://c"\ntimeout = 0',
-            "exporter.otlp-http.timeout: expected a number of seconds > 0, found 0",
+            '[default.exporter.otlp-http]\nendpoint = "https://c"\ntimeout = -1',
+            'exporter.otlp-http.timeout: expected a number of seconds from 0 to 2147483.647, found "-1"',  # noqa: E501
         ),
         (
             '[default.exporter.otlp-http]\nendpoint = "https://c"\nheaders = { x-key = 5 }',
@@ -142,7 +142,7 @@ def test_unknown_exporter_kind(tmp_path: Path) -> None:
     f = write(tmp_path / "s.toml", '[default]\nexporter = "zipkin"\ntrace_exporter = "statsg"\n')
     found = problems(tmp_path, files=[f])
     assert found[0].endswith(
-        'exporter: "zipkin" is not one of "none", "statsig", "otlp-http", "otlp-grpc"'
+        'exporter: "zipkin" is not one of "none", "statsig", "otlp-http", "otlp-grpc", "console"'
     )
     assert found[1].endswith('(did you mean "statsig"?)')
 

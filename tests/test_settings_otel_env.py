@@ -286,12 +286,12 @@ def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
         (
             "OTEL_EXPORTER_OTLP_TIMEOUT",
             "ten",
-            'env OTEL_EXPORTER_OTLP_TIMEOUT otlp.timeout: "ten" is not a positive number of milliseconds',  # noqa: E501
+            'env OTEL_EXPORTER_OTLP_TIMEOUT otlp.timeout: "ten" is not a number of milliseconds from 0 (no limit)',  # noqa: E501
         ),
         (
             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
             "-5",
-            'env OTEL_EXPORTER_OTLP_TRACES_TIMEOUT trace_exporter.otlp.timeout: "-5" is not a positive',  # noqa: E501
+            'env OTEL_EXPORTER_OTLP_TRACES_TIMEOUT trace_exporter.otlp.timeout: "-5" is not a number of',  # noqa: E501
         ),
         (
             "OTEL_EXPORTER_OTLP_COMPRESSION",
@@ -306,7 +306,7 @@ def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
         (
             "OTEL_METRICS_EXPORTER",
             "prometheus",
-            'env OTEL_METRICS_EXPORTER metrics_exporter: "prometheus" is not one of "otlp", "none"',
+            'env OTEL_METRICS_EXPORTER metrics_exporter: "prometheus" is not one of "otlp", "console", "none"',  # noqa: E501
         ),
         (
             "OTEL_SDK_DISABLED",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from codex_otel_config.settings.model import OtelSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-DEFAULTS = Path(schema.__file__).with_name("defaults.toml")
 
 
 @pytest.mark.parametrize("key", [p.key for p in schema.ALL_PARAMS])
@@ -30,28 +28,24 @@ def test_every_model_field_is_declared() -> None:
     assert fields == set(schema.TOP_LEVEL_KEYS)
 
 
-def test_defaults_toml_agrees_with_schema() -> None:
-    data = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
+def test_the_schema_defaults_are_what_loads_with_nothing_configured(tmp_path: Path) -> None:
+    """One declaration of each default: a load through the full loader (a variable that sets
+    nothing else forces it) gives every declared default."""
+    loaded = loader.load_settings(
+        files=[], environ={"CODEX_HOME": str(tmp_path), "OTEL_SERVICE_NAME": "codex-cli"}
+    )
     for param in schema.SETTINGS:
-        head = param.key.split(".")[0]
-        if param.key in ("service_version", "codex_home", "trace_exporter"):
-            assert head not in data  # computed, or deliberately absent (follows exporter)
-        elif "." in param.key:
-            assert data[head] == {}  # processors: SDK defaults
-        else:
-            assert data[param.key] == param.default, param.key
-
-
-def test_fast_path_constants_agree_with_schema() -> None:
-    assert set(loader._CONTROL_VARIABLES) == set(schema.CONTROL_VARIABLES)
-    declared = {p.key for p in schema.SETTINGS} - {"trace_exporter"}
-    assert set(loader._DEFAULT_KEYS) == declared
-    assert loader._EXPORTER_KEYS == schema.EXPORTER_KEYS
+        if param.key in ("codex_home", "trace_exporter") or "." in param.key:
+            continue
+        value = getattr(loaded, param.key)
+        if param.type == "exporter":
+            value = value.kind
+        elif param.type == "table":
+            value = dict(value)
+        assert value == param.default, param.key
+    assert loaded.processors == OtelSettings().processors
+    assert loaded.trace_exporter.kind == "none"  # follows exporter
 
 
 def test_secret_keys_are_the_header_tables_and_the_statsig_key() -> None:
     assert {"otlp-http.headers", "otlp-grpc.headers", "statsig.api_key"} == schema.SECRET_KEYS
-
-
-def test_defaults_toml_ships_in_the_package() -> None:
-    assert DEFAULTS.is_file() and DEFAULTS.parent.name == "settings"

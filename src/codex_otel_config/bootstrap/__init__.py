@@ -72,15 +72,40 @@ def bootstrap_from_env(
 ) -> OtelProvider | None:
     """Load the layered settings and build the providers (DESIGN §2).
 
-    Returns ``None`` when nothing is exported (or ``OTEL_SDK_DISABLED=true``). Invalid
-    settings or unusable TLS material: with ``strict=False`` one warning on the
-    ``codex_otel_config`` logger naming the key and the layer, and ``None``; with
-    ``strict=True`` or ``CODEX_OTEL_STRICT=true`` the :class:`SettingsError` /
-    :class:`ExporterBuildError`. Never does network I/O on the caller's thread and never
-    raises for an unreachable endpoint.
+    Returns ``None`` when nothing is exported (or ``OTEL_SDK_DISABLED=true``). With
+    ``strict=False`` one bad value costs only itself: it is reported by one warning on the
+    ``codex_otel_config`` logger naming the key and the layer, and ignored (the layer below or
+    the default stands); a signal whose exporter cannot be built is turned off with a warning
+    while the others run; no exception escapes. With ``strict=True`` or
+    ``CODEX_OTEL_STRICT=true`` the :class:`SettingsError` listing every problem (or the
+    :class:`ExporterBuildError`) is raised. Never does network I/O on the caller's thread and
+    never raises for an unreachable endpoint.
     """
     source: Mapping[str, str] = os.environ if environ is None else environ
     strict = strict or source.get("CODEX_OTEL_STRICT", "").strip().lower() in _TRUE
+    if strict:
+        return _bootstrap(files, env, environ, source, overrides, True, set_global, exit_timeout)
+    try:
+        return _bootstrap(files, env, environ, source, overrides, False, set_global, exit_timeout)
+    except Exception as exc:  # a bug must not take the application down
+        import logging
+
+        logging.getLogger("codex_otel_config").warning(
+            "OpenTelemetry disabled: unexpected %s while starting", type(exc).__name__
+        )
+        return None
+
+
+def _bootstrap(
+    files: Sequence[str | os.PathLike[str]] | None,
+    env: str | None,
+    environ: Mapping[str, str] | None,
+    source: Mapping[str, str],
+    overrides: Mapping[str, Any] | None,
+    strict: bool,
+    set_global: bool,
+    exit_timeout: float,
+) -> OtelProvider | None:
     if not might_be_configured(files=files, overrides=overrides, environ=source):
         return None
     import logging
@@ -96,7 +121,9 @@ def bootstrap_from_env(
     try:
         from codex_otel_config.settings.loader import load_settings
 
-        settings = load_settings(files=files, env=env, environ=environ, overrides=overrides)
+        settings = load_settings(
+            files=files, env=env, environ=environ, overrides=overrides, lenient=not strict
+        )
     except SettingsError as exc:
         if strict:
             raise

@@ -4,7 +4,7 @@
 nothing: no dynaconf, no SDK. This check is conservative — any sign of configuration (a
 settings file, an ``OTEL_*`` or ``CODEX_OTEL_*`` variable, an ``[otel]`` table in Codex's
 ``config.toml``) sends the caller to the full loader, which has the final word. It imports
-only ``os`` and ``pathlib``, which the settings model already imports.
+only the settings model and the loader's file helpers (no TOML parser, no dynaconf).
 """
 
 from __future__ import annotations
@@ -13,30 +13,22 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from codex_otel_config.settings import _files
+from codex_otel_config.settings.model import codex_home_from
+
 __all__ = ["might_be_configured"]
 
 #: Variable prefixes any of the layers reads (standard, package-specific).
 _PREFIXES = ("OTEL_", "CODEX_OTEL_")
-#: Settings files read when none is given (DESIGN §1.2), relative to cwd / CODEX_HOME.
-_DEFAULT_FILES_CWD = ("codex-otel.toml",)
-_DEFAULT_FILES_HOME = ("otel.toml",)
-
-
-def _codex_home(environ: Mapping[str, str]) -> Path:
-    value = environ.get("CODEX_HOME")
-    if not value:
-        return Path.home() / ".codex"
-    try:
-        return Path(value).expanduser()
-    except RuntimeError:  # ~user of an unknown user: the loader reports it as written
-        return Path(value)
 
 
 def _mentions_otel(path: Path) -> bool:
-    try:
-        data = path.read_bytes()
-    except OSError:
+    if not _files.exists(path):
         return False
+    try:
+        data = _files.read_capped(path)
+    except _files.Refused:
+        return True  # the loader reports it
     return b"otel" in data
 
 
@@ -51,9 +43,7 @@ def might_be_configured(
         return True
     if any(name.startswith(_PREFIXES) for name in environ):
         return True
-    home = _codex_home(environ)
-    candidates = [Path.cwd() / name for name in _DEFAULT_FILES_CWD]
-    candidates += [home / name for name in _DEFAULT_FILES_HOME]
-    if any(path.exists() for path in candidates):
+    home = codex_home_from(environ)
+    if _files.name_too_long(home) or any(_files.exists(p) for p in _files.default_files(home)):
         return True
     return _mentions_otel(home / "config.toml")

@@ -28,6 +28,7 @@ from codex_otel_config.outcomes import Code, ExportFailure
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
+    Console,
     NoExporter,
     OtelSettings,
     OtlpGrpc,
@@ -346,7 +347,7 @@ def build_provider(
     returns ``None``; either way nothing is left running.
     """
     resolved = {signal: settings.exporter_for(signal) for signal in SIGNALS}
-    active: dict[Signal, OtlpHttp | OtlpGrpc] = {
+    active: dict[Signal, OtlpHttp | OtlpGrpc | Console] = {
         s: e for s, e in resolved.items() if not isinstance(e, NoExporter)
     }
     if not active:
@@ -359,10 +360,21 @@ def build_provider(
         sdk.check_processors(settings)
         exporters: dict[Signal, Any] = {}
         for signal, exporter in active.items():
-            exporters[signal] = build_exporter(
-                signal, exporter, setting_key=_setting_key(settings, signal)
-            )
+            try:
+                exporters[signal] = build_exporter(
+                    signal, exporter, setting_key=_setting_key(settings, signal)
+                )
+            except ExporterBuildError as exc:
+                if strict:
+                    raise
+                # One signal's unusable material turns off that signal only.
+                _log.warning(
+                    "OpenTelemetry %s not exported: %s", signal, _one_line(_located(settings, exc))
+                )
+                continue
             built.append(exporters[signal])
+        if not exporters:
+            return None
         resource = sdk.build_resource(settings) if {"traces", "logs"} & exporters.keys() else None
         pipelines: dict[Signal, Pipeline] = {}
         tracer_provider = logger_provider = metrics = None

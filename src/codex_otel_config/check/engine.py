@@ -153,7 +153,7 @@ def _summaries(
                 protocol = "http/json" if exporter.protocol == "json" else "http/protobuf"
                 endpoint = display_url(exporter.endpoint)
             else:
-                protocol, endpoint = "none", None
+                protocol, endpoint = exporter.kind, None  # "none" or "console"
             result.append(
                 SignalSummary(
                     environment=label,

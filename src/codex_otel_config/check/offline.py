@@ -30,6 +30,8 @@ from codex_otel_config.check.target import TLS_KEYS, Target
 from codex_otel_config.errors import SettingsError
 from codex_otel_config.outcomes import Code
 from codex_otel_config.settings.model import (
+    EXPORTER_FIELD,
+    Console,
     NoExporter,
     OtelSettings,
     OtlpGrpc,
@@ -90,6 +92,18 @@ def settings_findings(settings: OtelSettings, signals: tuple[Signal, ...]) -> li
             )
         )
     for signal in signals:
+        if isinstance(settings.exporter_for(signal), Console):
+            findings.append(
+                Finding(
+                    Code.OK,
+                    "settings",
+                    "ok",
+                    f"{signal} are written to stderr by the console exporter: nothing to probe",
+                    signal=signal,
+                    environment=env,
+                    setting=EXPORTER_FIELD[signal],
+                )
+            )
         if isinstance(settings.exporter_for(signal), NoExporter) and not settings.sdk_disabled:
             findings.append(
                 Finding(

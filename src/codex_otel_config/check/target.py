@@ -21,6 +21,7 @@ from codex_otel_config.settings.model import (
     Statsig,
 )
 from codex_otel_config.settings.redact import MASK
+from codex_otel_config.settings.schema import TLS_KEY_OF
 
 #: The note of a value a signal inherits from another exporter field (settings loader).
 _INHERITED = re.compile(r"inherited from (?P<field>[\w.-]+): (?P<where>.+)", re.DOTALL)
@@ -36,12 +37,8 @@ def layer_words(source: Source) -> str:
     return "derived from other settings" if where == "derived" else f"set by {where}"
 
 
-#: TLS keys as written in settings files.
-TLS_KEYS = {
-    "ca_certificate": "ca-certificate",
-    "client_certificate": "client-certificate",
-    "client_private_key": "client-private-key",
-}
+#: TLS keys as written in settings files (``Tls`` attribute → key; declared in the schema).
+TLS_KEYS = TLS_KEY_OF
 
 
 def display_url(url: str) -> str:

@@ -138,11 +138,11 @@ def report_unexpected(ctx: click.Context, exc: BaseException) -> None:
 
 def secret_values(settings: OtelSettings) -> tuple[str, ...]:
     """Every secret the settings hold (header values, Statsig keys), for scrubbing."""
-    from codex_otel_config.settings.model import SIGNALS, NoExporter
+    from codex_otel_config.settings.model import SIGNALS, OtlpGrpc, OtlpHttp
 
     values: list[str] = []
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
-        if not isinstance(exporter, NoExporter):
+        if isinstance(exporter, OtlpHttp | OtlpGrpc):
             values += [v.reveal() for v in exporter.headers.values()]
     return tuple(values)

@@ -33,7 +33,7 @@ from codex_otel_config.exporters.attempts import AttemptLog
 from codex_otel_config.exporters.recording import Recorder
 from codex_otel_config.exporters.tls import MaterialError
 from codex_otel_config.redaction import Secret, mask_url
-from codex_otel_config.settings.model import EXPORTER_FIELD, OtlpGrpc, OtlpHttp, Signal
+from codex_otel_config.settings.model import EXPORTER_FIELD, Console, OtlpGrpc, OtlpHttp, Signal
 
 if TYPE_CHECKING:
     from codex_otel_config.exporters.recording_logs import RecordingLogExporter
@@ -108,9 +108,11 @@ def _load(module: str, name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def describe_exporter(exporter: OtlpHttp | OtlpGrpc) -> str:
+def describe_exporter(exporter: OtlpHttp | OtlpGrpc | Console) -> str:
     """``otlp-http json https://collector:4318/v1/logs`` — for reports and logs (no headers,
     no user information)."""
+    if isinstance(exporter, Console):
+        return "console (stderr)"
     if isinstance(exporter, OtlpHttp):
         return f"otlp-http {exporter.protocol} {mask_url(exporter.endpoint)}"
     return f"otlp-grpc {mask_url(exporter.endpoint)}"
@@ -140,8 +142,36 @@ def _delta_temporality() -> dict[type, Any]:
     }
 
 
-def _secrets(exporter: OtlpHttp | OtlpGrpc) -> tuple[str, ...]:
+#: What an export timeout of 0 ("no limit") is passed as: the SDK exporters need a number
+#: (flush and shutdown stay bounded by their own deadlines).
+_NO_LIMIT_S = 365 * 86400.0
+
+
+def _timeout(exporter: OtlpHttp | OtlpGrpc) -> float:
+    return exporter.timeout or _NO_LIMIT_S
+
+
+def _secrets(exporter: OtlpHttp | OtlpGrpc | Console) -> tuple[str, ...]:
+    if isinstance(exporter, Console):
+        return ()
     return tuple(value.reveal() for value in exporter.headers.values() if value)
+
+
+def _build_console(signal: Signal) -> Any:
+    """The SDK's console exporter of ``signal``, writing to stderr (stdout belongs to the app)."""
+    import sys
+
+    if signal == "traces":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter(out=sys.stderr)
+    if signal == "logs":
+        from opentelemetry.sdk._logs.export import ConsoleLogExporter
+
+        return ConsoleLogExporter(out=sys.stderr)
+    from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+
+    return ConsoleMetricExporter(out=sys.stderr, preferred_temporality=_delta_temporality())
 
 
 def _is_tls(endpoint: str) -> bool:
@@ -166,7 +196,7 @@ def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix
     kwargs: dict[str, Any] = {
         "endpoint": exporter.endpoint,
         "headers": _wire(exporter.headers),
-        "timeout": exporter.timeout,
+        "timeout": _timeout(exporter),
         "compression": Compression.GZIP if exporter.compression == "gzip" else Compression.NONE,
         "_transport": transport,
     }
@@ -194,7 +224,7 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
         # Non-empty so the SDK never falls back to OTEL_EXPORTER_OTLP_HEADERS; the
         # interceptor sends exactly the resolved headers anyway.
         "headers": tuple((k.lower(), v) for k, v in _wire(exporter.headers).items()) or (("", ""),),
-        "timeout": exporter.timeout,
+        "timeout": _timeout(exporter),
         "compression": grpc.Compression.Gzip
         if exporter.compression == "gzip"
         else grpc.Compression.NoCompression,
@@ -204,20 +234,32 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
     return _construct(cls, kwargs)
 
 
+_Buildable = OtlpHttp | OtlpGrpc | Console
+
+
 @overload
 def build_exporter(
-    signal: Literal["traces"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+    signal: Literal["traces"],
+    exporter: OtlpHttp | OtlpGrpc | Console,
+    *,
+    setting_key: str | None = None,
 ) -> RecordingSpanExporter: ...
 @overload
 def build_exporter(
-    signal: Literal["logs"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+    signal: Literal["logs"],
+    exporter: OtlpHttp | OtlpGrpc | Console,
+    *,
+    setting_key: str | None = None,
 ) -> RecordingLogExporter: ...
 @overload
 def build_exporter(
-    signal: Literal["metrics"], exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+    signal: Literal["metrics"],
+    exporter: OtlpHttp | OtlpGrpc | Console,
+    *,
+    setting_key: str | None = None,
 ) -> RecordingMetricExporter: ...
 def build_exporter(
-    signal: Signal, exporter: OtlpHttp | OtlpGrpc, *, setting_key: str | None = None
+    signal: Signal, exporter: _Buildable, *, setting_key: str | None = None
 ) -> RecordingSpanExporter | RecordingLogExporter | RecordingMetricExporter:
     """The recording SDK exporter for ``signal``. No network I/O: connections open on the
     first export. Raises :class:`~codex_otel_config.errors.ExporterBuildError` (a
@@ -229,6 +271,8 @@ def build_exporter(
         inner = _build_http(signal, exporter, attempts, prefix)
     elif isinstance(exporter, OtlpGrpc):
         inner = _build_grpc(signal, exporter, attempts, prefix)
+    elif isinstance(exporter, Console):
+        inner = _build_console(signal)
     else:  # pragma: no cover - guarded by the type
         raise TypeError(f"cannot build an exporter from {type(exporter).__name__}")
     recorder = Recorder(

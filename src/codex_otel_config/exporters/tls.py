@@ -15,17 +15,14 @@ from typing import TYPE_CHECKING
 
 from codex_otel_config.errors import ExporterBuildError
 from codex_otel_config.settings.model import Tls
+from codex_otel_config.settings.schema import TLS_KEY_OF
 
 if TYPE_CHECKING:
     import grpc
 
 __all__ = ["MaterialError", "PemMaterial", "grpc_credentials", "read_pem", "ssl_context"]
 
-_FIELDS = {
-    "ca_certificate": "ca-certificate",
-    "client_certificate": "client-certificate",
-    "client_private_key": "client-private-key",
-}
+_FIELDS = TLS_KEY_OF
 
 
 class MaterialError(ExporterBuildError):

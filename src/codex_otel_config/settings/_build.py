@@ -9,16 +9,19 @@ problem names the layer that set the offending value, found through the provenan
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.redaction import Secret, register_url
-from codex_otel_config.settings import schema
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.model import (
+    DEFAULT_SOURCE,
     STATSIG_ENDPOINT,
     STATSIG_KEY_VARIABLE,
+    Console,
     Exporter,
     NoExporter,
     OtelSettings,
@@ -32,7 +35,7 @@ from codex_otel_config.settings.model import (
 )
 from codex_otel_config.settings.redact import mask_url
 
-_SIGNAL_OF = {"exporter": "logs", "trace_exporter": "traces", "metrics_exporter": "metrics"}
+_SIGNAL_OF = {key: signal for signal, key in schema.SIGNAL_KEYS.items()}
 
 
 class Builder:
@@ -43,10 +46,13 @@ class Builder:
         merged: Mapping[str, Any],
         provenance: dict[str, Source],
         environ: Mapping[str, str],
+        *,
+        lenient: bool = False,
     ) -> None:
         self.merged = merged
         self.provenance = provenance
         self.environ = environ
+        self.lenient = lenient
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
 
@@ -62,8 +68,16 @@ class Builder:
         exporters = {key: self.exporter(key, m.get(key)) for key in schema.EXPORTER_KEYS}
         self._drop_inherited_duplicates()
         processors = ProcessorSettings(**dict(m.get("processors", {})))
-        for key, message in processors.problems():
+        found = processors.problems()
+        for key, message in found:
             self.problem(key, message, layer_key=self._processor_layer_key(key))
+        if found and self.lenient:
+            # Ignore every tuning of a processor the SDK would refuse: its defaults stand.
+            prefixes = {key.split(".", 1)[1].split("_", 1)[0] for key, _ in found}
+            names = [n for n in schema.PROCESSOR_KEYS if n.split("_", 1)[0] in prefixes]
+            processors = replace(processors, **dict.fromkeys(names))
+            for name in names:
+                self.provenance[f"processors.{name}"] = DEFAULT_SOURCE
         return OtelSettings(
             environment=str(m["environment"]),
             service_name=str(m["service_name"]),
@@ -113,6 +127,8 @@ class Builder:
         prefix = f"{key}.{kind}"
         if kind == "none":
             return NoExporter()
+        if kind == "console":
+            return Console()
         if kind == "statsig":
             return self.statsig(key, prefix, fields)
         endpoint = fields.get("endpoint")
@@ -132,11 +148,15 @@ class Builder:
             "endpoint": endpoint,
             "headers": dict(fields.get("headers", {})),
             "tls": tls,
-            "timeout": float(fields.get("timeout", 10.0)),
+            "timeout": float(fields.get("timeout", schema.DEFAULT_TIMEOUT_S)),
             "compression": fields.get("compression", "none"),
         }
         if kind == "otlp-http":
-            return OtlpHttp(protocol=fields.get("protocol", "binary"), **common)
+            return OtlpHttp(
+                protocol=fields.get("protocol", "binary"),
+                signal_path=fields.get("signal_path", "if-no-path"),
+                **common,
+            )
         return OtlpGrpc(**common)
 
     def check_endpoint(self, prefix: str, kind: str, endpoint: str) -> bool:
@@ -154,6 +174,12 @@ class Builder:
                 f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
                 "(no TLS) or https://host:port (TLS)",
             )
+            return False
+        if not _valid_host(host, bracketed="[" in parts.netloc):
+            self.problem(key, f"{_safe_url(endpoint)} does not name a valid host")
+            return False
+        if parts.port == 0:
+            self.problem(key, f"{_safe_url(endpoint)}: port 0 is not a port; expected 1-65535")
             return False
         if kind == "otlp-grpc" and parts.path not in ("", "/"):
             self.problem(
@@ -173,6 +199,16 @@ class Builder:
             return None
         key = f"{prefix}.tls"
         ok = True
+        variables = [self.source_of(f"{key}.{name}").variable for name in block]
+        if urlsplit(endpoint).scheme == "http" and all(
+            self.source_of(f"{key}.{name}").layer == "otel-env" for name in block
+        ):
+            # The spec's rule for a variable that does not apply: warn, and go on without it.
+            self.warnings.append(
+                f"{', '.join(sorted(set(filter(None, variables))))} not used: the endpoint it "
+                "would secure is plain http:// (TLS needs https://)"
+            )
+            return None
         if urlsplit(endpoint).scheme == "http":
             where = self.source_of(f"{prefix}.endpoint").describe()
             self.problem(
@@ -201,8 +237,8 @@ class Builder:
             if path is None:
                 continue
             p = Path(path)
-            if not p.is_file():
-                what = "is not a file" if p.exists() else "file not found"
+            if not _files.is_regular(p):
+                what = "is not a file" if _files.exists(p) else "file not found"
                 self.problem(f"{key}.{name}", f"{what}: {p}")
                 ok = False
         if not ok:
@@ -244,9 +280,26 @@ class Builder:
         return Statsig(
             api_key=Secret(api_key),
             endpoint=fields.get("endpoint", STATSIG_ENDPOINT),
-            timeout=float(fields.get("timeout", 10.0)),
+            timeout=float(fields.get("timeout", schema.DEFAULT_TIMEOUT_S)),
             compression=fields.get("compression", "none"),
         )
+
+
+def _valid_host(host: str, *, bracketed: bool) -> bool:
+    """An IP literal or a DNS name (letters, digits, ``-``, ``_``, dots between labels)."""
+    if bracketed:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    labels = host.removesuffix(".").split(".")
+    return all(
+        label and len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
+        for label in labels
+    )
 
 
 def _path(value: Any) -> Path | None:

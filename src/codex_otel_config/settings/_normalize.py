@@ -179,6 +179,9 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")
             return _INVALID
+        if secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+            ctx.problem(key, "contains a control character (its value is not shown)")
+            return _INVALID
         return value
     if kind == "bool":
         if isinstance(value, str) and from_text:
@@ -201,20 +204,18 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if isinstance(number, bool) or not isinstance(number, int | float):
             ctx.problem(key, f"expected a number, found {type_name(number)}")
             return _INVALID
-        if not math.isfinite(number):
+        if isinstance(number, float) and not math.isfinite(number):
             ctx.problem(key, "expected a finite number")
+            return _INVALID
+        if not param.in_range(number):
+            shown = quote(number) if abs(number) < 1e15 else "a larger number"
+            ctx.problem(key, f"expected {param.range_text()}, found {shown}")
             return _INVALID
         if kind == "int":
             if isinstance(number, float) and not number.is_integer():
                 ctx.problem(key, f"expected a whole number, found {number}")
                 return _INVALID
-            if number < 0:
-                ctx.problem(key, f"expected a number >= 0, found {int(number)}")
-                return _INVALID
             return int(number)
-        if number <= 0:
-            ctx.problem(key, f"expected a number of seconds > 0, found {number}")
-            return _INVALID
         return float(number)
     raise AssertionError(kind)  # pragma: no cover - every scalar type is handled above
 
@@ -280,9 +281,13 @@ def parse_inline_table(text: str) -> Any:
     """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
     import tomllib
 
+    from codex_otel_config.settings._files import too_deep
+
+    if too_deep(text):
+        return None  # reported as "not a valid TOML inline table"; never parsed
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return None
 
 
@@ -292,8 +297,10 @@ def _string_table(
     if isinstance(value, str) and ctx.raw_strings:
         parsed = parse_inline_table(value) if value.strip().startswith("{") else None
         if parsed is None:
-            parsed = _pairs(key, value, ctx)
-            if parsed is None:
+            parsed, refused = parse_pairs(value, headers=lower)
+            for reason in refused:
+                ctx.problem(key, reason)
+            if refused:
                 return None
         value = parsed
     if not isinstance(value, Mapping):
@@ -313,6 +320,9 @@ def _string_table(
                 continue
             if name in _RESERVED:
                 ctx.problem(child, "is a reserved name")
+                continue
+            if message := schema.header_problem(name, ""):
+                ctx.problem(child, message)
                 continue
         elif not name:
             ctx.problem(key, "has an empty name")
@@ -336,24 +346,52 @@ def _string_table(
         if "\n" in text or "\r" in text:
             ctx.problem(child, "must not contain a line break")
             continue
+        if secret and schema.header_problem(name, text):
+            ctx.problem(child, "contains a control character (its value is not shown)")
+            continue
         out[name] = text
     return out
 
 
-def _pairs(key: str, text: str, ctx: Context) -> dict[str, str] | None:
-    """``k=v,k2=v2`` (the OTEL_* list form) in a variable or ``--set``."""
+def parse_pairs(text: str, *, headers: bool) -> tuple[dict[str, str], list[str]]:
+    """``k=v,k2=v2`` as the specification reads its list variables, for every layer that
+    accepts the form: values are percent-decoded; header names are percent-decoded and
+    case-insensitive (the last of a repeated name wins); other names (resource attributes) are
+    taken as written. Also a message per refused entry, never quoting a value."""
     from urllib.parse import unquote
 
-    out: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    messages: list[str] = []
     for index, item in enumerate(text.split(","), start=1):
         if not item.strip():
             continue
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            ctx.problem(key, f"entry {index} is not name=value (or write a TOML inline table)")
-            return None
-        out[unquote(name.strip())] = unquote(value.strip())
-    return out
+        name = unquote(name.strip()).lower() if headers else name.strip()
+        if not sep or not name:
+            messages.append(f"entry {index} is not name=value (entries are separated by commas)")
+            continue
+        decoded = unquote(value.strip())
+        if headers and (message := schema.header_problem(name, decoded)):
+            messages.append(f"entry {index}: {message}")
+            continue
+        pairs[name] = decoded
+    return pairs, messages
+
+
+def _known(
+    key: str, raw_name: object, vocabulary: tuple[str, ...], takes: str, ctx: Context
+) -> str | None:
+    """The canonical spelling of ``raw_name``, or ``None`` with an "unknown key" problem."""
+    name = schema.canonical(str(raw_name), vocabulary)
+    if name is None:
+        ctx.problem(
+            key,
+            "unknown key"
+            + schema.did_you_mean(str(raw_name), vocabulary)
+            + f"; {takes} "
+            + ", ".join(vocabulary),
+        )
+    return name
 
 
 def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
@@ -362,15 +400,8 @@ def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
         return None
     out: dict[str, int] = {}
     for raw_name, raw in value.items():
-        name = schema.canonical(str(raw_name), schema.PROCESSOR_KEYS)
+        name = _known(f"processors.{raw_name}", raw_name, schema.PROCESSOR_KEYS, "expected", ctx)
         if name is None:
-            ctx.problem(
-                f"processors.{raw_name}",
-                "unknown key"
-                + schema.did_you_mean(str(raw_name), schema.PROCESSOR_KEYS)
-                + "; expected one of "
-                + ", ".join(schema.PROCESSOR_KEYS),
-            )
             continue
         param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
         number = _scalar(f"processors.{name}", raw, param, ctx)
@@ -428,11 +459,11 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     if not isinstance(fields, Mapping):
         ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
         return None
-    if kind == "none":
+    if kind in ("none", "console"):
         if fields:
-            ctx.problem(prefix, '"none" takes no settings')
+            ctx.problem(prefix, f'"{kind}" takes no settings')
             return None
-        return {"none": {}}
+        return {kind: {}}
     return {kind: _fields(prefix, kind, fields, ctx)}
 
 
@@ -497,6 +528,8 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
             scalar = _scalar(key, value, param, ctx)
             if scalar is not _INVALID:
                 out[name] = scalar
+                if name == "endpoint" and kind == "otlp-http":
+                    out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
     return out
 
 
@@ -508,15 +541,8 @@ def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None
         return None
     out: dict[str, str] = {}
     for raw_name, raw in value.items():
-        name = schema.canonical(str(raw_name), schema.TLS_KEYS)
+        name = _known(f"{key}.{raw_name}", raw_name, schema.TLS_KEYS, "tls takes", ctx)
         if name is None:
-            ctx.problem(
-                f"{key}.{raw_name}",
-                "unknown key"
-                + schema.did_you_mean(str(raw_name), schema.TLS_KEYS)
-                + "; tls takes "
-                + ", ".join(schema.TLS_KEYS),
-            )
             continue
         param = schema.field_param(kind, f"tls.{name}")
         assert param is not None

@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.settings import schema
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
 from codex_otel_config.settings._tree import deep_merge
 from codex_otel_config.settings.model import Source, expand_user, source_in
 
 SECRETS_NAME = ".secrets.toml"
-DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
-PROJECT_FILE = "codex-otel.toml"  # in the current folder
 
 
 @dataclass
@@ -47,11 +45,9 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
     import tomllib
 
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        return None, [Problem(key="file", layer=label, message="is a directory, not a file")]
-    except OSError as exc:
-        return None, [Problem(key="file", layer=label, message=f"cannot be read ({exc.strerror})")]
+        raw = _files.read_capped(path)
+    except _files.Refused as exc:
+        return None, [Problem(key="file", layer=label, message=exc.reason)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,12 +60,21 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
             )
         ]
     text = text.removeprefix("\ufeff")
+    deep = Problem(
+        key="file",
+        layer=label,
+        message=f"nests arrays or tables more than {schema.MAX_DEPTH} levels deep",
+    )
+    if _files.too_deep(text):
+        return None, [deep]
     try:
         return tomllib.loads(text), []
     except tomllib.TOMLDecodeError as exc:
         return None, [_toml_problem(str(exc), text, label, path)]
-    except RecursionError:  # pragma: no cover - only pathological nesting
-        return None, [Problem(key="file", layer=label, message="is nested too deeply")]
+    except RecursionError:  # pragma: no cover - too_deep() refuses such text first
+        return None, [deep]
+    except ValueError:  # an integer beyond Python's digit limit
+        return None, [Problem(key="file", layer=label, message="holds a number too large to read")]
 
 
 def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
@@ -139,11 +144,10 @@ def settings_files(
         named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
-        defaults = [codex_home / name for name in DEFAULT_FILE_NAMES] + [Path(PROJECT_FILE)]
-        return [p for p in defaults if p.is_file()], problems
+        return [p for p in _files.default_files(codex_home) if _files.exists(p)], problems
     found: list[Path] = []
     for path in named:
-        if path.exists():
+        if _files.exists(path):
             found.append(path)
         else:
             problems.append(
@@ -157,28 +161,84 @@ def settings_files(
 
 
 def file_fragments(
-    path: Path,
+    paths: Sequence[Path],
     *,
     env_name: str | None,
     environ: Mapping[str, str],
-    layer: str,
     problems: list[Problem],
     tables_seen: set[str],
 ) -> list[Fragment]:
-    """The fragments of one settings file: top-level keys, ``[default]``, then ``[<env>]``."""
-    data, read_problems = read_toml(path, label=str(path))
-    problems += read_problems
-    if data is None:
-        return []
-    base_dir = path.parent if path.is_absolute() else (Path.cwd() / path).parent
+    """The fragments of the settings files and the ``.secrets.toml`` beside each, in load
+    order: per file, its keys outside any table, then ``[default]`` and ``[<env>]``.
+
+    Each file is first checked here (a small regular file of valid TOML whose top level holds
+    environment tables), so every problem names its line; dynaconf then loads the tables
+    (:mod:`._dynaconf`) and its record of each (file, table) chunk becomes one fragment.
+    """
+    checked: list[tuple[Path, str, dict[str, Any], dict[str, tuple[str, Any]]]] = []
+    for path in paths:
+        for layer, file in (("file", path), ("secrets", secrets_beside(path))):
+            if file is None:
+                continue
+            data, read_problems = read_toml(file, label=str(file))
+            problems += read_problems
+            if data is not None:
+                implicit, tables = _split_top(file, data, problems)
+                tables_seen.update(name for name, _ in tables.values())
+                checked.append((file, layer, implicit, tables))
+    chunks: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
+    if any(tables for *_, tables in checked):
+        from codex_otel_config.settings._dynaconf import file_chunks
+
+        try:
+            loaded_chunks = file_chunks([_absolute(c[0]) for c in checked], env_name)
+        except Exception as exc:  # checked above, so only a dynaconf surprise lands here
+            where = ", ".join(str(c[0]) for c in checked)
+            problems.append(
+                Problem(key="file", layer=where, message=f"dynaconf failed ({type(exc).__name__})")
+            )
+            return []
+        for file, env, loaded in loaded_chunks:
+            chunks.setdefault(file, []).append((env, loaded))
+    out: list[Fragment] = []
+    for file, layer, implicit, tables in checked:
+        order: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
+        for env_table, _loaded in chunks.pop(_absolute(file), []):
+            # dynaconf chose and ordered the table; its values are taken as the file wrote
+            # them (dynaconf would cast "@int …"-style strings if AUTO_CAST_FOR_DYNACONF is
+            # set in os.environ: a header value must stay the text of the file).
+            written_name, written = tables.get(env_table, (env_table, {}))
+            order.append((written_name, dict(written) if isinstance(written, dict) else {}))
+        base_dir = _absolute(file).parent
+        for table, tree in order:
+            source = Source(layer=layer, file=file, table=table)
+            ctx = Context(
+                layer=source.describe(),
+                base_dir=base_dir,
+                environ=environ,
+                table_hint=table or "default",
+            )
+            out.append(Fragment(normalize(tree, ctx), source))
+            problems += ctx.problems
+    return out
+
+
+def _absolute(path: Path) -> Path:
+    return path if path.is_absolute() else _files.cwd() / path
+
+
+def _split_top(
+    path: Path, data: Mapping[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, tuple[str, Any]]]:
+    """Keys outside any table (a settings key written at the top), and the environment
+    tables (lower-cased name → name as written, content); anything else is a problem."""
     implicit: dict[str, Any] = {}
-    tables: dict[str, tuple[str, dict[str, Any]]] = {}
+    tables: dict[str, tuple[str, Any]] = {}
     for name, value in data.items():
         if schema.canonical(name, schema.TOP_LEVEL_KEYS) is not None:
             implicit[name] = value
         elif isinstance(value, dict):
             tables[name.lower()] = (name, value)
-            tables_seen.add(name)
         else:
             problems.append(
                 Problem(
@@ -189,26 +249,7 @@ def file_fragments(
                     + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
                 )
             )
-    order: list[tuple[str | None, dict[str, Any]]] = []
-    if implicit:
-        order.append((None, implicit))
-    if "default" in tables:
-        order.append(tables["default"])
-    if env_name and env_name.lower() != "default" and env_name.lower() in tables:
-        order.append(tables[env_name.lower()])
-    out: list[Fragment] = []
-    for table, tree in order:
-        source = Source(layer=layer, file=path, table=table)
-        ctx = Context(
-            layer=source.describe(),
-            base_dir=base_dir,
-            environ=environ,
-            table_hint=table or "default",
-        )
-        fragment = normalize(tree, ctx)
-        problems += ctx.problems
-        out.append(Fragment(fragment, source))
-    return out
+    return implicit, tables
 
 
 def secrets_beside(path: Path) -> Path | None:
@@ -216,7 +257,7 @@ def secrets_beside(path: Path) -> Path | None:
     if path.name == SECRETS_NAME:
         return None
     candidate = path.parent / SECRETS_NAME
-    return candidate if candidate.is_file() else None
+    return candidate if _files.exists(candidate) else None
 
 
 def codex_fragment(
@@ -224,7 +265,7 @@ def codex_fragment(
 ) -> Fragment | None:
     """The ``[otel]`` table of ``$CODEX_HOME/config.toml``, read as Codex reads it."""
     path = codex_home / "config.toml"
-    if not path.is_file():
+    if not _files.exists(path):
         return None
     source = Source(layer="codex-config", file=path, table="otel")
     data, read_problems = read_toml(path, label=str(path))
@@ -274,7 +315,7 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
         return None
     ctx = Context(
         layer="env CODEX_OTEL_*",
-        base_dir=Path.cwd(),
+        base_dir=_files.cwd(),
         environ=environ,
         raw_strings=True,
         interpolate=False,
@@ -302,7 +343,7 @@ def overrides_fragment(
         tree.insert(path, value, str(dotted), source)
     if not tree.data:
         return None
-    ctx = Context(layer="override", base_dir=Path.cwd(), environ=environ, raw_strings=True)
+    ctx = Context(layer="override", base_dir=_files.cwd(), environ=environ, raw_strings=True)
     data = normalize(tree.data, ctx)
     problems += ctx.problems
     return Fragment(data, source, tree.sources)

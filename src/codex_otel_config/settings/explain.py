@@ -15,6 +15,7 @@ from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
     STATSIG_API_KEY_HEADER,
+    Console,
     NoExporter,
     OtelSettings,
     OtlpHttp,
@@ -23,6 +24,7 @@ from codex_otel_config.settings.model import (
     Statsig,
 )
 from codex_otel_config.settings.redact import mask, mask_url
+from codex_otel_config.settings.schema import TLS_KEY_OF
 
 _GENERAL = (
     "environment",
@@ -95,6 +97,10 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
                 )
             ]
         return [Row(f"{signal}.exporter", "none", settings.source_of(key))]
+    if isinstance(resolved, Console):
+        return [
+            Row(f"{signal}.exporter", "console", settings.source_of(key), "SDK console, stderr")
+        ]
     kind = configured.kind
 
     def src(field: str) -> Source:
@@ -127,12 +133,8 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
         out.append(Row(f"{signal}.headers.{name}", mask(value), src(field)))
     tls = None if statsig else getattr(resolved, "tls", None)
     if tls is not None:
-        for name, path in (
-            ("ca-certificate", tls.ca_certificate),
-            ("client-certificate", tls.client_certificate),
-            ("client-private-key", tls.client_private_key),
-        ):
-            if path is not None:
+        for attr, name in TLS_KEY_OF.items():
+            if (path := getattr(tls, attr)) is not None:
                 out.append(Row(f"{signal}.tls.{name}", str(path), src(f"tls.{name}")))
     out.append(Row(f"{signal}.timeout", resolved.timeout, src("timeout")))
     out.append(Row(f"{signal}.compression", resolved.compression, src("compression")))

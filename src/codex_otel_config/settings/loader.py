@@ -1,6 +1,6 @@
 """``load_settings()``: the six layers of DESIGN §1.2, merged by dynaconf, with provenance.
 
-Layers, lowest to highest: built-in defaults (``defaults.toml``), the ``[otel]`` table of
+Layers, lowest to highest: built-in defaults (declared in ``schema.py``), the ``[otel]`` table of
 ``$CODEX_HOME/config.toml``, settings files (``[default]`` + the selected environment table,
 each followed by the ``.secrets.toml`` beside it), the standard ``OTEL_*`` variables,
 ``CODEX_OTEL_*`` variables, explicit overrides. Each layer is read explicitly (dynaconf's own
@@ -17,22 +17,22 @@ so an application that calls ``bootstrap_from_env()`` and exports nothing pays a
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex_otel_config._version import __version__
 from codex_otel_config.errors import Problem, SettingsError
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._tree import deep_merge, leaves
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     NoExporter,
     OtelSettings,
     Source,
-    expand_user,
+    codex_home_from,
     source_in,
 )
 
@@ -48,8 +48,6 @@ __all__ = [
     "selected_env",
 ]
 
-_DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
-
 
 def load_settings(
     *,
@@ -57,6 +55,7 @@ def load_settings(
     env: str | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    lenient: bool = False,
 ) -> OtelSettings:
     """Load, merge and validate every layer; raise :class:`SettingsError` with every problem.
 
@@ -65,6 +64,9 @@ def load_settings(
     environment table to apply on top of ``[default]`` (else ``CODEX_OTEL_ENV``).
     ``environ``: where every variable is read (default ``os.environ``). ``overrides``: dotted
     keys to values, the highest layer; string values are parsed like ``--set``.
+    ``lenient``: what ``bootstrap_from_env()`` does unless strict — each problem becomes one
+    warning and its value is ignored (the layer below or the default stands; an exporter that
+    cannot be built is turned off), as the OpenTelemetry specification asks of a bad variable.
     """
     environ = os.environ if environ is None else environ
     codex_home = codex_home_from(environ)
@@ -75,8 +77,18 @@ def load_settings(
     from codex_otel_config.settings.otel_env import read_otel_env
 
     paths, problems = settings_files(files, environ, codex_home)
+    if _files.name_too_long(codex_home):
+        problems.insert(
+            0,
+            Problem(
+                key="codex_home",
+                layer="env CODEX_HOME",
+                message="is too long a path for this system (no file below it can be read)",
+            ),
+        )
     otel = read_otel_env(environ)
-    return _Loader(codex_home, env_name, env_origin, environ).run(paths, problems, otel, overrides)
+    loader = _Loader(codex_home, env_name, env_origin, environ, lenient=lenient)
+    return loader.run(paths, problems, otel, overrides)
 
 
 def _nothing_configured(
@@ -88,16 +100,16 @@ def _nothing_configured(
     if files is None:
         if (environ.get("CODEX_OTEL_SETTINGS_FILES") or "").strip():
             return False
-        if (codex_home / "otel.toml").is_file() or Path("codex-otel.toml").is_file():
+        if any(_files.exists(p) for p in _files.default_files(codex_home)):
             return False
     for name in environ:
         if name.startswith("OTEL_") or (
             name.startswith("CODEX_OTEL_")
-            and name not in _CONTROL_VARIABLES
+            and name not in schema.CONTROL_VARIABLES
             and environ[name].strip()
         ):
             return False
-    return not (codex_home / "config.toml").is_file()
+    return not (_files.exists(codex_home / "config.toml") or _files.name_too_long(codex_home))
 
 
 def list_environments(
@@ -118,7 +130,7 @@ def list_environments(
     names: dict[str, None] = {}
     for path in paths:
         for candidate in (path, path.parent / SECRETS_NAME):
-            if not candidate.is_file():
+            if not _files.is_regular(candidate):
                 continue
             data, _problems = read_toml(candidate, label=str(candidate))
             for name, value in (data or {}).items():
@@ -127,12 +139,6 @@ def list_environments(
                     names[name] = None
     ordered = sorted(names, key=lambda n: (n.lower() != "default", n.lower()))
     return tuple(ordered)
-
-
-def codex_home_from(environ: Mapping[str, str]) -> Path:
-    """``$CODEX_HOME`` (``~`` expanded) or ``~/.codex``."""
-    value = (environ.get("CODEX_HOME") or "").strip()
-    return expand_user(value) if value else Path.home() / ".codex"
 
 
 def selected_env(env: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -197,123 +203,48 @@ def _env_source(origin: str | None) -> Source:
     return Source(layer="derived", variable=origin, note=note)
 
 
-#: Kept literal (not derived from ``schema``) so the fast path imports nothing;
-#: tests/test_settings_schema.py checks it against the schema.
-_CONTROL_VARIABLES = frozenset({"CODEX_OTEL_ENV", "CODEX_OTEL_SETTINGS_FILES", "CODEX_OTEL_STRICT"})
-_DEFAULT_KEYS = (
-    "environment",
-    "service_name",
-    "service_version",
-    "codex_home",
-    "log_user_prompt",
-    "exporter",
-    "metrics_exporter",
-    "runtime_metrics",
-    "resource_attributes",
-    "sdk_disabled",
-    "processors.bsp_schedule_delay_ms",
-    "processors.bsp_max_queue_size",
-    "processors.bsp_max_export_batch_size",
-    "processors.bsp_export_timeout_ms",
-    "processors.blrp_schedule_delay_ms",
-    "processors.blrp_max_queue_size",
-    "processors.blrp_max_export_batch_size",
-    "processors.blrp_export_timeout_ms",
-    "processors.metric_export_interval_ms",
-)
-_EXPORTER_KEYS = ("exporter", "trace_exporter", "metrics_exporter")
 _DEFAULT_PROVENANCE: dict[str, Source] = {
-    **dict.fromkeys(_DEFAULT_KEYS, DEFAULT_SOURCE),
+    **{p.key: DEFAULT_SOURCE for p in schema.SETTINGS if p.key != "trace_exporter"},
     "trace_exporter": Source(layer="derived", note="inherited from exporter: built-in default"),
 }
 
 
-@functools.lru_cache(maxsize=1)
 def _defaults_tree() -> dict[str, Any]:
-    """Layer 1, from ``defaults.toml`` plus the computed ``service_version``."""
-    import tomllib
-
-    data = tomllib.loads(_DEFAULTS_FILE.read_text(encoding="utf-8"))
-    data["service_version"] = __version__
-    return data
-
-
-class _DynaconfBackend:
-    """dynaconf does the merging when a file layer is involved (its merge rules are the ones
-    users of dynaconf settings files expect)."""
-
-    def __init__(self) -> None:
-        from dynaconf import Dynaconf
-
-        self._dc = Dynaconf(
-            dynaconf_skip_loaders=True,  # no settings files, .env or environment loaders
-            dynaconf_skip_validators=True,
-            load_dotenv=False,
-            environments=False,
-            auto_cast=False,  # "@format …" in a header value stays text
-            merge_enabled=False,
-            dotted_lookup=False,
-            validate_on_update=False,
-            core_loaders=[],
-            loaders=[],
-        )
-
-    def get(self, key: str) -> Any:
-        return self._dc.get(key.upper())
-
-    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
-        self._dc.set(key, value, merge=merge, loader_identifier=origin)
+    """Layer 1: every key's default as the schema declares it (``trace_exporter`` is absent:
+    unset, it follows ``exporter``, as in Codex; unset tunings are the SDK's defaults)."""
+    tree: dict[str, Any] = {"resource_attributes": {}, "processors": {}}
+    for param in schema.SETTINGS:
+        if param.default is not None and "." not in param.key and param.type != "path":
+            tree[param.key] = param.default
+    return tree
 
 
-class _DictBackend:
-    """The same merge for configurations made only of variables and overrides.
+class _Store:
+    """The layers merged in order (the one merge of the loader), plus the provenance of each
+    key: dynaconf's record of the file and table for file layers, the variable or override
+    for the others.
 
-    Importing dynaconf costs ~60-85 ms (jinja2, box, its YAML library); an application that is
-    configured by ``OTEL_*`` variables alone should not pay that at start-up. The values merged
-    here are only tables of scalars (no lists), where dynaconf's merge is a plain recursive
-    dict merge; ``tests/test_settings_backends.py`` checks both backends agree.
+    A later layer that names the same exporter kind merges into it; one that names another
+    kind replaces it. Tables (headers, resource attributes, processors) merge key by key.
     """
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        return self._data.get(key)
-
-    def set(self, key: str, value: Any, *, merge: bool, origin: str) -> None:
-        old = self._data.get(key)
-        self._data[key] = deep_merge(old, value) if merge else value
-
-
-class _Store:
-    """The dynaconf object the layers merge into, plus the provenance of each key.
-
-    A later layer that names the same exporter kind merges into it; one that names another
-    kind replaces it (dynaconf is told not to merge then). Tables (headers, resource
-    attributes, processors) merge key by key.
-    """
-
-    def __init__(self, *, use_dynaconf: bool = True) -> None:
-        self._backend: _DynaconfBackend | _DictBackend = (
-            _DynaconfBackend() if use_dynaconf else _DictBackend()
-        )
-        self._keys: set[str] = set()
         self.provenance: dict[str, Source] = {}
 
     def __contains__(self, key: str) -> bool:
-        return key in self._keys
+        return key in self._data
 
     def get(self, key: str) -> Any:
-        if key not in self._keys:
-            return None
-        return _plain(self._backend.get(key))
+        return copy.deepcopy(self._data.get(key))
 
     def snapshot(self) -> dict[str, Any]:
-        return {key: self.get(key) for key in self._keys}
+        return copy.deepcopy(self._data)
 
     def _set(self, key: str, value: Any, *, merge: bool, source: Source) -> None:
-        self._backend.set(key, copy.deepcopy(value), merge=merge, origin=source.describe())
-        self._keys.add(key)
+        del source  # recorded in provenance by the caller
+        value = copy.deepcopy(value)
+        self._data[key] = deep_merge(self._data.get(key), value) if merge else value
 
     def _drop(self, key: str) -> None:
         for k in [k for k in self.provenance if k == key or k.startswith(key + ".")]:
@@ -321,7 +252,7 @@ class _Store:
 
     def apply(self, fragment: Fragment) -> None:
         for top, value in fragment.data.items():
-            if top in _EXPORTER_KEYS:
+            if top in schema.EXPORTER_KEYS:
                 self._apply_exporter(top, value, fragment)
             elif isinstance(value, dict):
                 self._set(top, value, merge=True, source=fragment.source_for(top))
@@ -401,11 +332,14 @@ class _Loader:
         env_name: str | None,
         env_origin: str | None,
         environ: Mapping[str, str],
+        *,
+        lenient: bool = False,
     ) -> None:
         self.codex_home = codex_home
         self.env_name = env_name
         self.env_origin = env_origin
         self.environ = environ
+        self.lenient = lenient
 
     def run(
         self,
@@ -428,17 +362,13 @@ class _Loader:
         if codex is not None:
             fragments.append(codex)
         tables_seen: set[str] = set()
-        for path in paths:
-            for layer, file in (("file", path), ("secrets", _sources.secrets_beside(path))):
-                if file is not None:
-                    fragments += _sources.file_fragments(
-                        file,
-                        env_name=self.env_name,
-                        environ=environ,
-                        layer=layer,
-                        problems=problems,
-                        tables_seen=tables_seen,
-                    )
+        fragments += _sources.file_fragments(
+            paths,
+            env_name=self.env_name,
+            environ=environ,
+            problems=problems,
+            tables_seen=tables_seen,
+        )
         if (
             self.env_name
             and paths
@@ -456,11 +386,11 @@ class _Loader:
         if not (fragments or problems or warnings or codex_env or override or not otel.empty):
             return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
 
-        store = _Store(use_dynaconf=_use_dynaconf(fragments))
+        store = _Store()
         # 1. built-in defaults
-        ctx = Context(layer="built-in default", base_dir=Path.cwd(), environ={})
+        ctx = Context(layer="built-in default", base_dir=_files.cwd(), environ={})
         store.apply(_sources.Fragment(normalize(_defaults_tree(), ctx), DEFAULT_SOURCE))
-        problems += ctx.problems  # empty unless defaults.toml itself is broken
+        problems += ctx.problems  # empty unless the schema's defaults are broken
         # 2. Codex's own [otel] table, 3. settings files and their .secrets.toml
         for fragment in fragments:
             store.apply(fragment)
@@ -490,27 +420,16 @@ class _Loader:
             )
 
         store.provenance["codex_home"] = _codex_home_source(environ)
-        from codex_otel_config.settings import schema
 
         for param in schema.SETTINGS:
             if store.source_of(param.key) is DEFAULT_SOURCE:
                 store.provenance.setdefault(param.key, DEFAULT_SOURCE)
-        builder = Builder(store.snapshot(), store.provenance, environ)
+        builder = Builder(store.snapshot(), store.provenance, environ, lenient=self.lenient)
         settings = builder.build(codex_home=self.codex_home, warnings=warnings)
         problems += builder.problems
-        if problems:
+        if problems and not self.lenient:
             raise SettingsError(dict.fromkeys(problems))
+        if problems:
+            ignored = tuple(f"ignored: {p}" for p in dict.fromkeys(problems))
+            settings = replace(settings, warnings=ignored + settings.warnings)
         return settings
-
-
-def _use_dynaconf(fragments: Sequence[Fragment]) -> bool:
-    """dynaconf merges whenever a file layer (Codex ``[otel]``, settings or secrets) is present."""
-    return bool(fragments)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

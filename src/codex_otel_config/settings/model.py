@@ -17,21 +17,25 @@ from urllib.parse import urlsplit, urlunsplit
 
 from codex_otel_config._version import __version__
 from codex_otel_config.redaction import Secret, mask_url, register_url
+from codex_otel_config.settings import schema
+from codex_otel_config.settings.schema import DEFAULT_TIMEOUT_S
 
 Signal = Literal["logs", "traces", "metrics"]
 SIGNALS: tuple[Signal, ...] = ("logs", "traces", "metrics")
 HttpProtocol = Literal["binary", "json"]
 Compression = Literal["none", "gzip"]
+#: How ``/v1/<signal>`` joins an OTLP/HTTP endpoint, decided by the layer that set it:
+#: ``append`` (the generic ``OTEL_EXPORTER_OTLP_ENDPOINT``: always, as the spec says),
+#: ``if-no-path`` (a URL from a file, the Codex table, ``CODEX_OTEL_*`` or an override: only a
+#: base URL without a path), ``verbatim`` (a per-signal variable, or a URL already complete).
+SignalPath = Literal["append", "if-no-path", "verbatim"]
 
 STATSIG_ENDPOINT = "https://api.statsig.com/otlp"
 STATSIG_API_KEY_HEADER = "statsig-api-key"
 STATSIG_KEY_VARIABLE = "STATSIG_SERVER_SDK_SECRET"
-DEFAULT_TIMEOUT_S = 10.0
 
-#: The settings attribute that holds each signal's exporter.
-EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(
-    {"logs": "exporter", "traces": "trace_exporter", "metrics": "metrics_exporter"}
-)
+#: The settings attribute that holds each signal's exporter (declared in the schema).
+EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(schema.SIGNAL_KEYS)  # type: ignore[arg-type]
 
 
 def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -58,11 +62,19 @@ def _safe_repr(obj: object) -> str:
     return f"{type(obj).__name__}({', '.join(parts)})"
 
 
-def signal_endpoint(endpoint: str, signal: Signal) -> str:
-    """Append ``/v1/<signal>`` to an OTLP/HTTP URL that has no path; keep any other path."""
-    parts = urlsplit(endpoint)
-    if parts.path in ("", "/"):
-        return urlunsplit(parts._replace(path=f"/v1/{signal}"))
+def signal_endpoint(endpoint: str, signal: Signal, rule: SignalPath = "if-no-path") -> str:
+    """The one endpoint rule: the URL an OTLP/HTTP exporter of ``signal`` posts to.
+
+    ``append`` adds ``v1/<signal>`` after a ``/`` (one is added only when the URL does not
+    end in one; nothing else changes), ``if-no-path`` replaces an empty path or ``/`` by
+    ``/v1/<signal>``, ``verbatim`` keeps the URL.
+    """
+    if rule == "append":
+        return endpoint + ("" if endpoint.endswith("/") else "/") + f"v1/{signal}"
+    if rule == "if-no-path":
+        parts = urlsplit(endpoint)
+        if parts.path in ("", "/"):
+            return urlunsplit(parts._replace(path=f"/v1/{signal}"))
     return endpoint
 
 
@@ -90,6 +102,8 @@ class OtlpHttp:
     tls: Tls | None = None
     timeout: float = DEFAULT_TIMEOUT_S
     compression: Compression = "none"
+    #: How ``/v1/<signal>`` joins ``endpoint`` (:func:`signal_endpoint`).
+    signal_path: SignalPath = field(default="if-no-path", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headers", _secret_headers(self.headers))
@@ -148,6 +162,7 @@ class Statsig:
             protocol="json",
             timeout=self.timeout,
             compression=self.compression,
+            signal_path="verbatim",
         )
 
 
@@ -158,8 +173,16 @@ class NoExporter:
     kind: ClassVar[str] = "none"
 
 
-Exporter = OtlpHttp | OtlpGrpc | Statsig | NoExporter
-ResolvedExporter = OtlpHttp | OtlpGrpc | NoExporter
+@dataclass(frozen=True)
+class Console:
+    """``console``: the SDK's console exporter, writing each item to stderr (for debugging;
+    ``OTEL_{SIGNAL}_EXPORTER=console`` in the specification)."""
+
+    kind: ClassVar[str] = "console"
+
+
+Exporter = OtlpHttp | OtlpGrpc | Statsig | Console | NoExporter
+ResolvedExporter = OtlpHttp | OtlpGrpc | Console | NoExporter
 
 
 @dataclass(frozen=True)
@@ -290,9 +313,14 @@ def expand_user(value: str) -> Path:
         return Path(value)
 
 
+def codex_home_from(environ: Mapping[str, str]) -> Path:
+    """The one CODEX_HOME rule: ``$CODEX_HOME`` (``~`` expanded) or ``~/.codex``."""
+    value = (environ.get("CODEX_HOME") or "").strip()
+    return expand_user(value) if value else Path.home() / ".codex"
+
+
 def _default_codex_home() -> Path:
-    env = os.environ.get("CODEX_HOME")
-    return expand_user(env) if env else Path.home() / ".codex"
+    return codex_home_from(os.environ)
 
 
 @dataclass(frozen=True)
@@ -324,22 +352,17 @@ class OtelSettings:
         return exporter
 
     def exporter_for(self, signal: Signal) -> ResolvedExporter:
-        """The exporter as it will be built: Statsig expanded, ``/v1/<signal>`` appended
-        (except to an endpoint from ``OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT``, which the
-        specification says is used as written)."""
+        """The exporter as it will be built: Statsig expanded, the endpoint resolved by
+        :func:`signal_endpoint` with the rule the layer that set it recorded."""
         exporter = self.configured_exporter(signal)
         if self.sdk_disabled:
             return NoExporter()
         if isinstance(exporter, Statsig):
             return exporter.expand(signal)
-        if isinstance(exporter, OtlpHttp) and not self._per_signal_endpoint(signal):
-            return replace(exporter, endpoint=signal_endpoint(exporter.endpoint, signal))
+        if isinstance(exporter, OtlpHttp) and exporter.signal_path != "verbatim":
+            endpoint = signal_endpoint(exporter.endpoint, signal, exporter.signal_path)
+            return replace(exporter, endpoint=endpoint, signal_path="verbatim")
         return exporter
-
-    def _per_signal_endpoint(self, signal: Signal) -> bool:
-        source = self.provenance.get(f"{EXPORTER_FIELD[signal]}.{OtlpHttp.kind}.endpoint")
-        variable = f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT"
-        return source is not None and source.layer == "otel-env" and source.variable == variable
 
     def source_of(self, key: str) -> Source:
         """The provenance of a dotted key, falling back to its nearest recorded parent."""

@@ -6,7 +6,8 @@ into a layer fragment against the settings resolved so far, because the standard
 *modify* the configured exporters rather than replace them:
 
 * ``OTEL_{SIGNAL}_EXPORTER``: ``otlp`` makes the signal export over OTLP (keeping a configured
-  OTLP exporter, else creating one), ``none`` turns it off.
+  OTLP exporter, else creating one), ``console`` selects the SDK's console exporter, ``none``
+  turns it off.
 * The endpoint, protocol, headers, timeout, compression and certificate variables override the
   same fields of a configured ``otlp-http`` / ``otlp-grpc`` exporter; headers are added to the
   configured ones (a per-signal ``…_HEADERS`` replaces the generic one, as the spec says). A
@@ -15,10 +16,12 @@ into a layer fragment against the settings resolved so far, because the standard
   exporter (protocol ``http/protobuf`` unless a protocol variable says otherwise). An exporter
   set to ``none`` or ``statsig`` by a file is left alone, with a warning that says so: the
   ``OTEL_{SIGNAL}_EXPORTER`` variable is the way to override it.
-* The generic endpoint gets ``/v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
+* The generic endpoint gets ``v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
   per-signal endpoint is used verbatim (one with no path means the root path, as the spec
-  says, with a warning). Timeouts are milliseconds. Header and resource
-  attribute values are percent-decoded. An empty variable counts as unset.
+  says, with a warning): the rule is stored with the value (``signal_path``) and applied by
+  :func:`~codex_otel_config.settings.model.signal_endpoint`. Timeouts are milliseconds (``0``:
+  no limit). Header and resource attribute values are percent-decoded. An empty variable
+  counts as unset. The exporter fields are parsed as ``schema.py`` declares them.
 """
 
 from __future__ import annotations
@@ -27,38 +30,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.settings import schema
+from codex_otel_config.settings import _files, schema
+from codex_otel_config.settings._normalize import parse_pairs
 from codex_otel_config.settings._tree import leaves
-from codex_otel_config.settings.model import Signal, Source, expand_user
+from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, expand_user
 from codex_otel_config.settings.redact import mask_url
 
 SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
-SIGNAL_KEYS: dict[Signal, str] = {
-    "logs": "exporter",
-    "traces": "trace_exporter",
-    "metrics": "metrics_exporter",
-}
-PROTOCOLS = ("grpc", "http/protobuf", "http/json")
+#: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
+EXPORTER_VALUES = ("otlp", "console", "none")
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
 DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
-_TLS_VARS = {
-    "CERTIFICATE": "ca-certificate",
-    "CLIENT_CERTIFICATE": "client-certificate",
-    "CLIENT_KEY": "client-private-key",
-}
-PROCESSOR_VARIABLES: dict[str, str] = {
-    "OTEL_BSP_SCHEDULE_DELAY": "bsp_schedule_delay_ms",
-    "OTEL_BSP_MAX_QUEUE_SIZE": "bsp_max_queue_size",
-    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "bsp_max_export_batch_size",
-    "OTEL_BSP_EXPORT_TIMEOUT": "bsp_export_timeout_ms",
-    "OTEL_BLRP_SCHEDULE_DELAY": "blrp_schedule_delay_ms",
-    "OTEL_BLRP_MAX_QUEUE_SIZE": "blrp_max_queue_size",
-    "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "blrp_max_export_batch_size",
-    "OTEL_BLRP_EXPORT_TIMEOUT": "blrp_export_timeout_ms",
-    "OTEL_METRIC_EXPORT_INTERVAL": "metric_export_interval_ms",
+#: ``OTEL_*`` variable → the processor key it sets (declared in the schema).
+PROCESSOR_VARIABLES: dict[str, schema.Param] = {
+    p.otel_env[0]: p for p in schema.SETTINGS if p.key.startswith("processors.")
 }
 
 
@@ -163,7 +151,7 @@ class OtelEnv:
             for k, s in self.processors.items():
                 sources[f"processors.{k}"] = s.source
         for signal, env in self.signals.items():
-            key = SIGNAL_KEYS[signal]
+            key = EXPORTER_FIELD[signal]
             result = _patch_signal(signal, key, env, current.get(key), is_explicit, source_of)
             if isinstance(result, str):
                 warnings.append(result)
@@ -196,8 +184,8 @@ def _patch_signal(
 ) -> tuple[dict[str, Any], dict[str, Source]] | str | None:
     if not env.touches_exporter:
         return None
-    if env.exporter is not None and env.exporter.value == "none":
-        return {"none": {}}, {key: env.exporter.source}
+    if env.exporter is not None and env.exporter.value in ("none", "console"):
+        return {env.exporter.value: {}}, {key: env.exporter.source}
     kind_now, fields_now = _split(current)
     sources: dict[str, Source] = {}
     created = False
@@ -237,16 +225,16 @@ def _patch_signal(
         sources[key] = kind_source.source
     prefix = f"{key}.{new_kind}"
     if env.endpoint is not None:
-        url = str(env.endpoint.value)
-        if env.endpoint_is_generic and new_kind == "otlp-http":
-            url = url.rstrip("/") + f"/v1/{signal}"
-        patch["endpoint"] = url
+        patch["endpoint"] = str(env.endpoint.value)
         sources[f"{prefix}.endpoint"] = env.endpoint.source
+        if new_kind == "otlp-http":
+            # The spec: the generic endpoint always gets v1/<signal>; a per-signal one never.
+            patch["signal_path"] = "append" if env.endpoint_is_generic else "verbatim"
     elif created:
         default = DEFAULT_GRPC_ENDPOINT if new_kind == "otlp-grpc" else DEFAULT_HTTP_ENDPOINT
-        if new_kind == "otlp-http":
-            default += f"/v1/{signal}"
         patch["endpoint"] = default
+        if new_kind == "otlp-http":
+            patch["signal_path"] = "if-no-path"
         sources[f"{prefix}.endpoint"] = Source(
             layer="derived", note="the OTLP default endpoint; no endpoint variable is set"
         )
@@ -289,7 +277,7 @@ def _split(current: Any) -> tuple[str, dict[str, Any]]:
 def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEnv:
     """Parse every ``OTEL_*`` variable this package honours; bad values become problems."""
     out = OtelEnv()
-    base = cwd or Path.cwd()
+    base = cwd or _files.cwd()
 
     def get(name: str) -> str | None:
         value = environ.get(name)
@@ -301,14 +289,19 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
     if (v := get("OTEL_SERVICE_NAME")) is not None:
         out.service_name = Setting(v, "OTEL_SERVICE_NAME")
     if (v := get("OTEL_SDK_DISABLED")) is not None:
+        # Only a case-insensitive "true" disables (the spec); anything but "false" is reported.
         if v.lower() in ("true", "false"):
             out.sdk_disabled = Setting(v.lower() == "true", "OTEL_SDK_DISABLED")
         else:
-            problem("OTEL_SDK_DISABLED", "sdk_disabled", f'"{v}" is not one of "true", "false"')
+            problem(
+                "OTEL_SDK_DISABLED",
+                "sdk_disabled",
+                f'{_shown(v)} is not one of "true", "false" (only "true" disables the SDK)',
+            )
     if (v := get("OTEL_RESOURCE_ATTRIBUTES")) is not None:
-        pairs = _parse_pairs(
-            v, "OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", out, secret=False
-        )
+        pairs, messages = parse_pairs(v, headers=False)
+        for message in messages:
+            problem("OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", message)
         for name, value in pairs.items():
             if name == "service.name" and out.service_name is None:
                 out.service_name = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
@@ -316,28 +309,29 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
                 out.service_version = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
             elif name != "service.name":
                 out.resource_attributes[name] = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
-    for variable, key in PROCESSOR_VARIABLES.items():
+    for variable, param in PROCESSOR_VARIABLES.items():
         if (v := get(variable)) is not None:
             number = _parse_int(v)
-            if number is None or number < 0:
-                problem(variable, f"processors.{key}", f'"{v}" is not a whole number >= 0')
+            if number is None or not param.in_range(number):
+                problem(variable, param.key, f"{_shown(v)} is not {param.range_text()}")
             else:
-                out.processors[key] = Setting(number, variable)
+                out.processors[param.key.split(".", 1)[1]] = Setting(number, variable)
 
-    generic = _read_signal_vars("OTEL_EXPORTER_OTLP", get, problem, base, "otlp")
+    generic = _read_signal_vars(None, get, problem, base, "otlp")
     for signal, upper in SIGNAL_NAMES.items():
-        key = SIGNAL_KEYS[signal]
-        own = _read_signal_vars(f"OTEL_EXPORTER_OTLP_{upper}", get, problem, base, f"{key}.otlp")
+        key = EXPORTER_FIELD[signal]
+        own = _read_signal_vars(upper, get, problem, base, f"{key}.otlp")
         env = SignalEnv()
         exporter_var = f"OTEL_{upper}_EXPORTER"
         if (v := get(exporter_var)) is not None:
-            if v.lower() in ("otlp", "none"):
+            if v.lower() in EXPORTER_VALUES:
                 env.exporter = Setting(v.lower(), exporter_var)
             else:
+                listed = ", ".join(f'"{name}"' for name in EXPORTER_VALUES)
                 problem(
                     exporter_var,
                     key,
-                    f'"{v}" is not one of "otlp", "none" (the only '
+                    f"{_shown(v)} is not one of {listed} (the "
                     "exporters this package builds from variables)",
                 )
         for name in ("protocol", "headers", "timeout", "compression"):
@@ -347,7 +341,7 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
         elif "endpoint" in generic:
             env.endpoint = generic["endpoint"]
             env.endpoint_is_generic = True
-        for tls_key in _TLS_VARS.values():
+        for tls_key in schema.TLS_KEYS:
             chosen = own.get(tls_key) or generic.get(tls_key)
             if chosen is not None:
                 env.tls[tls_key] = chosen
@@ -355,88 +349,79 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
     return out
 
 
+#: The exporter fields the ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*`` variables set, as declared in
+#: the schema (``otlp-http`` holds every field ``otlp-grpc`` has, plus the protocol).
+_FIELD_PARAMS = tuple(
+    p for p in schema.EXPORTER_FIELDS if p.key.startswith("otlp-http.") and p.otel_env
+)
+
+
 def _read_signal_vars(
-    prefix: str,
+    signal: str | None,
     get: Callable[[str], str | None],
     problem: Callable[[str, str, str], None],
     base: Path,
     key: str,
 ) -> dict[str, Setting]:
+    """The generic (``signal`` None) or per-signal field variables, parsed as the schema
+    declares each field (its variable names, unit and choices)."""
     found: dict[str, Setting] = {}
-    if (v := get(name := f"{prefix}_ENDPOINT")) is not None:
-        if v.lower().startswith(("http://", "https://")) and len(v.split("://", 1)[1]) > 0:
-            found["endpoint"] = Setting(v, name)
+    for param in _FIELD_PARAMS:
+        generic, per_signal = param.otel_env
+        name = generic if signal is None else per_signal.replace("{SIGNAL}", signal)
+        if (v := get(name)) is None:
+            continue
+        field = param.key.split(".", 1)[1]
+        value = _parse_field(param, v, base)
+        if isinstance(value, _Bad):
+            for message in value.messages:
+                problem(name, f"{key}.{field}", message)
         else:
-            problem(
-                name,
-                f"{key}.endpoint",
-                f'"{mask_url(v)}" is not a URL; expected http://host:port or https://host:port',
-            )
-    if (v := get(name := f"{prefix}_PROTOCOL")) is not None:
-        if v.lower() in PROTOCOLS:
-            found["protocol"] = Setting(v.lower(), name)
-        else:
-            choices = ", ".join(f'"{p}"' for p in PROTOCOLS)
-            problem(name, f"{key}.protocol", f'"{v}" is not one of {choices}')
-    if (v := get(name := f"{prefix}_HEADERS")) is not None:
-        holder = OtelEnv()
-        pairs = _parse_pairs(v, name, f"{key}.headers", holder, secret=True)
-        for p in holder.problems:
-            problem(name, p.key, p.message)
-        if not holder.problems:
-            found["headers"] = Setting({k.lower(): val for k, val in pairs.items()}, name)
-    if (v := get(name := f"{prefix}_TIMEOUT")) is not None:
-        ms = _parse_float(v)
-        if ms is None or ms <= 0:
-            problem(
-                name,
-                f"{key}.timeout",
-                f'"{v}" is not a positive number of milliseconds (e.g. 10000)',
-            )
-        else:
-            found["timeout"] = Setting(ms / 1000.0, name)
-    if (v := get(name := f"{prefix}_COMPRESSION")) is not None:
-        if v.lower() in ("none", "gzip"):
-            found["compression"] = Setting(v.lower(), name)
-        else:
-            problem(name, f"{key}.compression", f'"{v}" is not one of "none", "gzip"')
-    for suffix, tls_key in _TLS_VARS.items():
-        if (v := get(name := f"{prefix}_{suffix}")) is not None:
-            path = expand_user(v)
-            found[tls_key] = Setting(str(path if path.is_absolute() else base / path), name)
+            found[field.removeprefix("tls.")] = Setting(value, name)
     return found
 
 
-def _parse_pairs(
-    text: str, variable: str, key: str, out: OtelEnv, *, secret: bool
-) -> dict[str, str]:
-    """``k=v,k2=v2`` with percent-decoding (W3C baggage style, as the spec says)."""
-    pairs: dict[str, str] = {}
-    for index, item in enumerate(text.split(","), start=1):
-        if not item.strip():
-            continue
-        name, sep, value = item.partition("=")
-        name = unquote(name.strip())
-        if not sep or not name:
-            out.problems.append(
-                Problem(
-                    key=key,
-                    layer=f"env {variable}",
-                    message=f"entry {index} is not name=value (entries are separated by commas)",
-                )
+@dataclass(frozen=True)
+class _Bad:
+    messages: tuple[str, ...]
+
+
+def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
+    """One field variable's value, or :class:`_Bad` saying why it is refused."""
+    if param.type == "path":
+        path = expand_user(text)
+        return str(path if path.is_absolute() else base / path)
+    if param.type == "table":  # headers: k=v pairs
+        pairs, messages = parse_pairs(text, headers=True)
+        return _Bad(tuple(messages)) if messages else pairs
+    if param.type == "float":  # a timeout, in the variable's unit
+        number = _parse_float(text)
+        scale = 1000.0 if param.otel_unit == "ms" else 1.0
+        if number is None or not param.in_range(number / scale):
+            high = (param.high or 0) * scale
+            unit = "milliseconds" if param.otel_unit == "ms" else "seconds"
+            return _Bad(
+                (f"{_shown(text)} is not a number of {unit} from 0 (no limit) to {high:.0f}",)
             )
-            continue
-        if secret and not set(name) <= schema.HEADER_NAME_CHARS:
-            out.problems.append(
-                Problem(
-                    key=key,
-                    layer=f"env {variable}",
-                    message=f'entry {index}: "{name}" is not a valid header name',
-                )
-            )
-            continue
-        pairs[name] = unquote(value.strip())
-    return pairs
+        return number / scale
+    if param.type == "choice":
+        choices = param.otel_choices or param.choices
+        if text.lower() in choices:
+            return text.lower()
+        listed = ", ".join(f'"{c}"' for c in choices)
+        return _Bad((f"{_shown(text)} is not one of {listed}",))
+    # the endpoint: its host and port are checked with the merged settings
+    if text.lower().startswith(("http://", "https://")) and len(text.split("://", 1)[1]) > 0:
+        return text
+    return _Bad(
+        (f'"{mask_url(text)}" is not a URL; expected http://host:port or https://host:port',)
+    )
+
+
+def _shown(text: str) -> str:
+    """A (non-secret) value quoted for a message: shortened, control characters escaped."""
+    short = text if len(text) <= 40 else text[:37] + "..."
+    return '"' + short.encode("unicode_escape").decode("ascii") + '"'
 
 
 def _parse_int(text: str) -> int | None:

@@ -17,14 +17,44 @@ from codex_otel_config._version import __version__
 ValueType = Literal["str", "bool", "int", "float", "path", "exporter", "table", "choice"]
 
 #: Fixed spelling of the exporter kinds (Codex's kebab-case).
-EXPORTER_KINDS: tuple[str, ...] = ("none", "statsig", "otlp-http", "otlp-grpc")
+EXPORTER_KINDS: tuple[str, ...] = ("none", "statsig", "otlp-http", "otlp-grpc", "console")
 #: Kinds that may be written as a bare string.
-STRING_KINDS: tuple[str, ...] = ("none", "statsig")
-#: The settings keys that hold an exporter, in signal order (logs, traces, metrics).
-EXPORTER_KEYS: tuple[str, ...] = ("exporter", "trace_exporter", "metrics_exporter")
+STRING_KINDS: tuple[str, ...] = ("none", "statsig", "console")
+#: The settings key that holds each signal's exporter (signal order: logs, traces, metrics).
+SIGNAL_KEYS: dict[str, str] = {
+    "logs": "exporter",
+    "traces": "trace_exporter",
+    "metrics": "metrics_exporter",
+}
+EXPORTER_KEYS: tuple[str, ...] = tuple(SIGNAL_KEYS.values())
 HTTP_PROTOCOLS: tuple[str, ...] = ("binary", "json")
+#: ``OTEL_EXPORTER_OTLP_PROTOCOL`` values (the specification's spelling).
+OTEL_PROTOCOLS: tuple[str, ...] = ("grpc", "http/protobuf", "http/json")
 COMPRESSIONS: tuple[str, ...] = ("none", "gzip")
-TLS_KEYS: tuple[str, ...] = ("ca-certificate", "client-certificate", "client-private-key")
+#: The TLS fields: settings key, ``Tls`` attribute, suffix of ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*``.
+TLS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("ca-certificate", "ca_certificate", "CERTIFICATE"),
+    ("client-certificate", "client_certificate", "CLIENT_CERTIFICATE"),
+    ("client-private-key", "client_private_key", "CLIENT_KEY"),
+)
+TLS_KEYS: tuple[str, ...] = tuple(key for key, _, _ in TLS_FIELDS)
+#: ``Tls`` attribute → settings key (``ca_certificate`` → ``ca-certificate``).
+TLS_KEY_OF: dict[str, str] = {attr: key for key, attr, _ in TLS_FIELDS}
+#: Deadline of one export, in seconds, when nothing sets it (0 means no limit).
+DEFAULT_TIMEOUT_S = 10.0
+#: Upper bounds of numeric keys: durations fit a signed 32-bit count of milliseconds (what
+#: the SDK's worker threads can wait for); queue and batch sizes stay allocatable.
+MAX_MS = 2**31 - 1
+MAX_TIMEOUT_S = MAX_MS / 1000
+MAX_COUNT = 1_000_000
+#: Header names the exporter sets itself: a configured value would corrupt the request.
+RESERVED_HEADERS: frozenset[str] = frozenset(
+    {"content-length", "content-type", "content-encoding", "transfer-encoding", "te", "host"}
+)
+#: Settings files (and Codex's config.toml) larger than this are refused unread.
+MAX_FILE_BYTES = 1024 * 1024
+#: Deepest nesting of tables/arrays accepted in a settings file or an inline table.
+MAX_DEPTH = 32
 #: The characters of an HTTP header name (RFC 9110 ``token``).
 HEADER_NAME_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -55,6 +85,24 @@ class Param:
     codex_config: bool = False
     file: bool = True
     choices: tuple[str, ...] = ()
+    #: Inclusive range of a numeric key (``None``: unbounded on that side).
+    low: float | None = None
+    high: float | None = None
+    #: How the standard variables write the value when it differs from files: a unit
+    #: (``ms``: files say seconds) or the specification's spellings of the choices.
+    otel_unit: str = ""
+    otel_choices: tuple[str, ...] = ()
+
+    def in_range(self, number: float) -> bool:
+        """Within the declared range (the schema bounds every numeric key)."""
+        return (self.low is None or number >= self.low) and (
+            self.high is None or number <= self.high
+        )
+
+    def range_text(self) -> str:
+        """``a whole number from 1 to 1000000``: what ``in_range`` accepts, for messages."""
+        unit = "a whole number" if self.type == "int" else "a number of seconds"
+        return f"{unit} from {_number(self.low)} to {_number(self.high)}"
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -160,6 +208,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Span batch processor: delay between exports (ms).",
         otel_env=("OTEL_BSP_SCHEDULE_DELAY",),
+        low=1,
+        high=MAX_MS,
     ),
     _P(
         "processors.bsp_max_queue_size",
@@ -167,6 +217,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Span batch processor: queue size.",
         otel_env=("OTEL_BSP_MAX_QUEUE_SIZE",),
+        low=1,
+        high=MAX_COUNT,
     ),
     _P(
         "processors.bsp_max_export_batch_size",
@@ -174,6 +226,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Span batch processor: spans per export.",
         otel_env=("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",),
+        low=1,
+        high=MAX_COUNT,
     ),
     _P(
         "processors.bsp_export_timeout_ms",
@@ -181,6 +235,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Span batch processor: export deadline (ms).",
         otel_env=("OTEL_BSP_EXPORT_TIMEOUT",),
+        low=0,
+        high=MAX_MS,
     ),
     _P(
         "processors.blrp_schedule_delay_ms",
@@ -188,6 +244,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Log batch processor: delay between exports (ms).",
         otel_env=("OTEL_BLRP_SCHEDULE_DELAY",),
+        low=1,
+        high=MAX_MS,
     ),
     _P(
         "processors.blrp_max_queue_size",
@@ -195,6 +253,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Log batch processor: queue size.",
         otel_env=("OTEL_BLRP_MAX_QUEUE_SIZE",),
+        low=1,
+        high=MAX_COUNT,
     ),
     _P(
         "processors.blrp_max_export_batch_size",
@@ -202,6 +262,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Log batch processor: records per export.",
         otel_env=("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",),
+        low=1,
+        high=MAX_COUNT,
     ),
     _P(
         "processors.blrp_export_timeout_ms",
@@ -209,6 +271,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Log batch processor: export deadline (ms).",
         otel_env=("OTEL_BLRP_EXPORT_TIMEOUT",),
+        low=0,
+        high=MAX_MS,
     ),
     _P(
         "processors.metric_export_interval_ms",
@@ -216,6 +280,8 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Metric reader: interval between exports (ms).",
         otel_env=("OTEL_METRIC_EXPORT_INTERVAL",),
+        low=1,
+        high=MAX_MS,
     ),
 )
 
@@ -240,6 +306,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
                 "Body encoding: `binary` (protobuf) or `json`.",
                 otel_env=("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL"),
                 choices=HTTP_PROTOCOLS,
+                otel_choices=OTEL_PROTOCOLS,
             )
         )
     fields += [
@@ -254,9 +321,12 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
         _P(
             f"{kind}.timeout",
             "float",
-            10.0,
-            "Deadline of one export, in seconds.",
+            DEFAULT_TIMEOUT_S,
+            "Deadline of one export, in seconds (`0`: no limit; the variables are in ms).",
             otel_env=("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_{SIGNAL}_TIMEOUT"),
+            low=0,
+            high=MAX_TIMEOUT_S,
+            otel_unit="ms",
         ),
         _P(
             f"{kind}.compression",
@@ -315,7 +385,14 @@ EXPORTER_FIELDS: tuple[Param, ...] = (
         "https://api.statsig.com/otlp",
         "Base URL of Statsig's OTLP intake (`/v1/<signal>` is appended).",
     ),
-    _P("statsig.timeout", "float", 10.0, "Deadline of one export, in seconds."),
+    _P(
+        "statsig.timeout",
+        "float",
+        DEFAULT_TIMEOUT_S,
+        "Deadline of one export, in seconds (`0`: no limit).",
+        low=0,
+        high=MAX_TIMEOUT_S,
+    ),
     _P("statsig.compression", "choice", "none", "`none` or `gzip`.", choices=COMPRESSIONS),
 )
 
@@ -367,6 +444,31 @@ def every_variable() -> tuple[str, ...]:
                 names[v] = None
     names.update(dict.fromkeys(CONTROL_VARIABLES))
     return tuple(names)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "any"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def header_problem(name: str, value: object) -> str | None:
+    """Why a header cannot be sent as configured, or ``None``; one rule for every layer.
+
+    The message names the header but never quotes its value (every value is a secret)."""
+    if not name or not set(name) <= HEADER_NAME_CHARS:
+        shown = name.encode("unicode_escape").decode("ascii")
+        return f'"{shown}" is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~ only)'
+    if name.lower() in RESERVED_HEADERS:
+        return f'"{name}" is set by the exporter itself and cannot be configured'
+    if isinstance(value, str) and any(_is_control(c) for c in value):
+        return f'the value of "{name}" contains a control character (line break, NUL, ESC, …)'
+    return None
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F
 
 
 def fold(name: str) -> str:

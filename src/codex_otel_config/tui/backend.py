@@ -16,6 +16,7 @@ from codex_otel_config._version import __version__
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
+    Console,
     NoExporter,
     OtelSettings,
     Signal,
@@ -138,8 +139,8 @@ def settings_summary(settings: OtelSettings) -> dict[str, Any]:
     for signal in SIGNALS:
         resolved = settings.exporter_for(signal)
         configured = settings.configured_exporter(signal)
-        if isinstance(resolved, NoExporter):
-            signals[signal] = {"exporter": "none"}
+        if isinstance(resolved, NoExporter | Console):
+            signals[signal] = {"exporter": resolved.kind}
             continue
         entry: dict[str, Any] = {
             "exporter": configured.kind,

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from codex_otel_config.errors import SettingsError
-from codex_otel_config.settings.model import SIGNALS, NoExporter, OtelSettings, OtlpGrpc, Signal
+from codex_otel_config.settings.model import (
+    SIGNALS,
+    Console,
+    NoExporter,
+    OtelSettings,
+    OtlpGrpc,
+    Signal,
+)
 from codex_otel_config.settings.redact import mask_url
 
 if TYPE_CHECKING:
@@ -144,7 +151,9 @@ def rows_for(settings: OtelSettings) -> tuple[EndpointRow, ...]:
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
         # Shown on screen and in the report: any ``user:password@`` masked (as ``show`` does).
-        endpoint = None if isinstance(exporter, NoExporter) else mask_url(exporter.endpoint)
+        endpoint = (
+            None if isinstance(exporter, NoExporter | Console) else mask_url(exporter.endpoint)
+        )
         idle: CellState = "idle" if endpoint is not None else "skipped"
         rows.append(
             EndpointRow(

@@ -1,0 +1,73 @@
+"""dynaconf loads the settings files: ``[default]`` + the selected environment table of each
+file and of the ``.secrets.toml`` beside it, in load order (its environments rules: table
+names are case-insensitive), and records where each chunk came from. :func:`file_chunks`
+returns that record (dynaconf's ``get_history``): one chunk per (file, environment table), which
+the loader validates against the schema and merges with the other layers, each leaf keeping
+the file and table dynaconf says it came from.
+
+Only dynaconf's TOML loader is asked to run: its environment-variable and ``.env`` loaders are
+off (the variable layers are read from the ``environ`` the caller passes). dynaconf still
+honours a few of its own ``*_FOR_DYNACONF`` variables from ``os.environ`` whatever it is told
+(``SETTINGS_FILE_FOR_DYNACONF``, ``SECRETS_FOR_DYNACONF``, ``INCLUDES_FOR_DYNACONF`` add files,
+``AUTO_CAST_FOR_DYNACONF`` casts ``@…`` strings): only chunks from our files and our two
+tables are used, and the loader takes their values as the file wrote them.
+Imported only when a settings file with an environment table exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Chunk", "file_chunks"]
+
+#: (file, environment table as dynaconf names it — lower case —, that table's data)
+Chunk = tuple[Path, str, dict[str, Any]]
+
+
+def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[Chunk]:
+    """What dynaconf loaded from ``paths`` (absolute, already checked to be small regular
+    TOML files) for ``[default]`` and ``[env_name]``, in the order it loaded them."""
+    from dynaconf import Dynaconf
+    from dynaconf.utils.inspect import get_history
+
+    settings = Dynaconf(
+        # Upper-case names: they win over the same *_FOR_DYNACONF variables.
+        ENVIRONMENTS_FOR_DYNACONF=True,
+        DEFAULT_ENV_FOR_DYNACONF="default",
+        ENV_FOR_DYNACONF="default",
+        CORE_LOADERS_FOR_DYNACONF=["TOML"],
+        LOADERS_FOR_DYNACONF=[],  # no variable loader: variables are our layers 4 and 5
+        LOAD_DOTENV_FOR_DYNACONF=False,
+        AUTO_CAST_FOR_DYNACONF=False,  # "@format …" in a header value stays text
+        MERGE_ENABLED_FOR_DYNACONF=False,
+        DOTTED_LOOKUP_FOR_DYNACONF=False,
+        VALIDATE_ON_UPDATE_FOR_DYNACONF=False,
+        ENVVAR_FOR_DYNACONF="CODEX_OTEL_DYNACONF_UNUSED",
+        ENVVAR_PREFIX_FOR_DYNACONF="CODEX_OTEL_DYNACONF_UNUSED",
+        SETTINGS_FILE_FOR_DYNACONF=[],
+        SECRETS_FOR_DYNACONF=[],
+        INCLUDES_FOR_DYNACONF=[],
+        PRELOAD_FOR_DYNACONF=[],
+    )
+    names = [str(p) for p in paths]
+    settings.load_file(path=names, env=env_name or "default")
+    # dynaconf may also honour its own *_FOR_DYNACONF variables (extra files, an extra
+    # environment): only what it loaded from our files, for [default] and [<env>], is used.
+    wanted = {"default", (env_name or "default").lower()}
+    return [
+        (Path(entry["identifier"]), str(entry["env"]).lower(), _plain(entry["value"]))
+        for entry in get_history(settings)
+        if entry["identifier"] in names and str(entry["env"]).lower() in wanted
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """dynaconf's boxes as plain dicts; top-level keys lower-cased back (dynaconf upper-cases
+    them; the schema's vocabulary is case-insensitive)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

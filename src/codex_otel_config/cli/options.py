@@ -101,6 +101,8 @@ def print_settings_error(exc: SettingsError) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from codex_otel_config.redaction import terminal_safe
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     count = len(exc.problems)
     noun = "problem" if count == 1 else "problems"
@@ -112,8 +114,8 @@ def print_settings_error(exc: SettingsError) -> None:
         if problem.layer:
             line.append(problem.layer, style="cyan")
             line.append(" ")
-        line.append(problem.key, style="bold")
-        line.append(f": {problem.message}")
+        line.append(terminal_safe(problem.key), style="bold")
+        line.append(f": {terminal_safe(problem.message)}")
         console.print(line)
 
 
@@ -122,12 +124,12 @@ def report_unexpected(ctx: click.Context, exc: BaseException) -> None:
     if isinstance(exc, SettingsError):
         print_settings_error(exc)
         return
-    from codex_otel_config.settings.redact import scrub
+    from codex_otel_config.redaction import redact, terminal_safe
 
     message = str(exc).splitlines()[0] if str(exc) else ""
     settings = ctx.meta.get("codex_otel_config.settings")
-    if isinstance(settings, OtelSettings):
-        message = scrub(message, secret_values(settings))
+    extra = secret_values(settings) if isinstance(settings, OtelSettings) else ()
+    message = terminal_safe(redact(message, extra))
     if len(message) > 300:
         message = message[:297] + "..."
     text = f"error: {type(exc).__name__}: {message}" if message else f"error: {type(exc).__name__}"
@@ -142,5 +144,5 @@ def secret_values(settings: OtelSettings) -> tuple[str, ...]:
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
         if isinstance(exporter, OtlpHttp | OtlpGrpc):
-            values += list(exporter.headers.values())
+            values += [v.reveal() for v in exporter.headers.values()]
     return tuple(values)

@@ -282,3 +282,49 @@ def test_bootstrap_ignores_a_header_with_a_control_character(
         provider.shutdown(timeout=0.5)
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "OTEL_EXPORTER_OTLP_HEADERS" in text and CANARY not in text
+
+
+# --- item 1: dynaconf loads the files, and only then --------------------------------------------
+
+_WHO_LOADS = """
+import json, sys
+from codex_otel_config.settings.loader import load_settings
+settings = load_settings()
+print(json.dumps({
+    "dynaconf": "dynaconf" in sys.modules,
+    "source": settings.source_of("exporter.otlp-http.headers.x-key").describe(),
+}))
+"""
+
+
+def test_dynaconf_is_imported_only_when_a_settings_file_exists(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "CODEX_OTEL_"))}
+    home = tmp_path / "home"
+    home.mkdir()
+
+    def run(**extra: str) -> dict[str, object]:
+        env = {**clean, "CODEX_HOME": str(home), **extra}
+        out = subprocess.run(
+            [sys.executable, "-c", _WHO_LOADS],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        return json.loads(out)
+
+    only_variables = run(
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318", OTEL_EXPORTER_OTLP_HEADERS="x-key=1"
+    )
+    assert only_variables["dynaconf"] is False
+    (home / "otel.toml").write_text('[default.exporter.otlp-http]\nendpoint = "http://c:4318"\n')
+    (home / ".secrets.toml").write_text('[default.exporter.otlp-http.headers]\nx-key = "k"\n')
+    with_file = run()
+    assert with_file["dynaconf"] is True
+    assert with_file["source"] == f"{home / '.secrets.toml'} [default]"

@@ -107,6 +107,8 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
     """TOML ``text`` nests arrays or inline tables more than ``limit`` deep (checked before
     parsing, so a hostile file never reaches the parser's recursion). Strings and comments
     are skipped; a table header ``[a.b]`` opens and closes on its line."""
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case: no need to scan
     depth = 0
     quote = ""
     i, n = 0, len(text)

@@ -305,8 +305,13 @@ def test_dropped_items_are_counted(receiver: Receiver, providers: list[OtelProvi
         with tracer.start_as_current_span(f"span-{index}"):
             pass
     receiver.set_behavior(None)
-    report = provider.force_flush(timeout=5)["traces"]
-    assert report.status == "ok"
+    flush = provider.force_flush(timeout=5)
+    report = flush["traces"]
+    # Drops are not "ok" (issue #12): the signal is degraded and says why.
+    assert report.status == "degraded"
+    assert report.error is not None and report.error.code is Code.DROPPED
+    assert not report.ok and not flush.ok
+    assert f"traces degraded (dropped: {report.dropped} dropped" in flush.summary()
     assert report.dropped > 0
     assert report.exported + report.dropped == 20
     assert len(receiver.spans) == report.exported

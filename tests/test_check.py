@@ -82,7 +82,8 @@ def test_endpoint_sanity(settings: OtelSettings, status: str, needle: str) -> No
     found = [f for f in report.findings if f.stage == "endpoint" and needle in f.message]
     assert found, [f.message for f in report.findings]
     assert found[0].status == status
-    assert found[0].code is Code.INVALID_SETTING
+    # Warnings have their own code (issue #12); failures stay invalid_setting.
+    assert found[0].code is (Code.INVALID_SETTING if status == "fail" else Code.ENDPOINT_WARNING)
     assert found[0].hint and "`" in found[0].hint  # names the setting
     assert report.exit_code == (1 if status == "fail" else 0)
 
@@ -108,8 +109,12 @@ def test_a_clean_endpoint_is_ok_and_offline_touches_no_network() -> None:
     assert report.exit_code == 0
     assert {f.stage for f in report.findings} <= {"settings", "endpoint"}
     (endpoint,) = _only(report, "endpoint")
-    assert endpoint.message == "http/protobuf, timeout 10 s"
+    assert endpoint.message == "http/protobuf, export timeout 10 s"
     assert endpoint.endpoint == "http://collector.invalid:4318/v1/logs"
+    # Online, the row names the timeout the probes use (issue #12), beside the exporter's.
+    online = run_check(_http("http://127.0.0.1:9"), timeout=0.5, signals=["logs"])
+    (row,) = _only(online, "endpoint")
+    assert row.message == "http/protobuf, probe timeout 0.5 s (export 10 s)"
 
 
 # --- files and certificates -------------------------------------------------------------------

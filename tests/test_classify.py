@@ -61,6 +61,111 @@ def test_http_falls_back_to_oai_request_id() -> None:
     assert both.request_id == "req-7"
 
 
+# --- answer bodies (issue #12): partial success, Status, HTML, redirects --------------------------
+
+
+def _partial(signal: str, rejected: int, message: str) -> object:
+    from codex_otel_config.receiver.decode import partial_response
+
+    return partial_response(signal, (rejected, message))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("signal", ["traces", "logs", "metrics"])
+@pytest.mark.parametrize("encoding", ["protobuf", "json"])
+def test_a_partial_success_is_read_from_protobuf_and_json(signal: str, encoding: str) -> None:
+    from google.protobuf import json_format
+
+    response = _partial(signal, 7, "over quota\nretry tomorrow")
+    if encoding == "json":
+        body = json_format.MessageToJson(response).encode()  # type: ignore[arg-type]
+        headers = {"Content-Type": "application/json"}
+    else:
+        body = response.SerializeToString()  # type: ignore[attr-defined]
+        headers = {"Content-Type": "application/x-protobuf"}
+    failure = classify_http(200, headers, body=body, signal=signal)
+    assert failure.code is Code.PARTIAL_SUCCESS and failure.delivered  # the rest arrived
+    assert failure.rejected == 7
+    assert failure.message.endswith(
+        "rejected 7 "
+        + {"traces": "spans", "logs": "log records", "metrics": "data points"}[signal]
+        + ": over quota retry tomorrow"
+    )
+    warning = _partial(signal, 0, "deprecated field")
+    ok = classify_http(
+        200,
+        {},
+        body=warning.SerializeToString(),
+        signal=signal,  # type: ignore[attr-defined]
+    )
+    assert ok.code is Code.OK and "warns: deprecated field" in ok.message
+    assert classify_http(200, {}, body=b"", signal=signal).code is Code.OK
+
+
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [
+        ("https://user:pw@lb.example:8443/v1/logs?token=s3cr3t", "https://lb.example:8443"),
+        ("/other/v1/logs", "another path on the same server"),
+        (None, "no Location given"),
+    ],
+)
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_delivered_and_names_its_host(
+    status: int, location: str | None, shown: str
+) -> None:
+    failure = classify_http(status, {"Location": location} if location else {})
+    assert failure.code is Code.REDIRECTED and not failure.delivered
+    assert f"redirected to {shown} (not followed)" in failure.message
+    assert "s3cr3t" not in failure.message and "pw@" not in failure.message
+
+
+def test_an_error_body_gives_its_reason_on_one_redacted_line() -> None:
+    from google.rpc.status_pb2 import Status
+
+    secret = "tok-1234567890"
+    status = Status(code=3, message=f"bad attribute\nsee https://h.example/x?k={secret} {secret}")
+    proto = classify_http(
+        400,
+        {"content-type": "application/x-protobuf"},
+        body=status.SerializeToString(),
+        secrets=[secret],
+    )
+    assert proto.message == "http 400 Bad Request: bad attribute see https://h.example ****"
+    as_json = classify_http(
+        400, {"content-type": "application/json"}, body=b'{"code": 3, "message": "no field x"}'
+    )
+    assert as_json.message == "http 400 Bad Request: no field x"
+    text = classify_http(503, {"content-type": "text/plain"}, body=b"upstream down\n")
+    assert text.message == "http 503 Service Unavailable: upstream down"
+    escape = classify_http(500, {}, body=b"\x1b[31mred\x1b[0m")
+    assert escape.message == "http 500 Internal Server Error"  # terminal escapes: not shown
+    # A credentials answer may quote the token it rejected: its body is never shown.
+    assert classify_http(401, {}, body=secret.encode()).message == "http 401 Unauthorized"
+    huge = classify_http(400, {}, body=b"x" * 100_000)
+    assert len(huge.message) <= 200
+
+
+def test_html_is_not_an_otlp_answer() -> None:
+    page = b"<!DOCTYPE html><html><title>Login</title></html>"
+    assert classify_http(200, {"content-type": "text/html"}, body=page).code is Code.NOT_OTLP
+    assert classify_http(404, {}, body=page).code is Code.NOT_OTLP
+    assert classify_http(401, {}, body=page).code is Code.AUTH_REJECTED  # still a 401
+
+
+def test_an_http2_preface_is_a_grpc_port() -> None:
+    import http.client
+
+    settings = "\x00\x00\x18\x04\x00\x00\x00\x00\x00\x00\x04\x00@\x00\x00"
+    error = urllib3.exceptions.ProtocolError(
+        "Connection aborted.", http.client.BadStatusLine(settings)
+    )
+    failure = classify_exception(error)
+    assert failure.code is Code.GRPC_PORT and "\\x00" not in failure.message
+    assert classify_exception(http.client.BadStatusLine("HTTP/9 nonsense")).code is not (
+        Code.GRPC_PORT
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [

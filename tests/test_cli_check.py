@@ -81,8 +81,12 @@ def test_human_output_is_a_table_with_a_verdict(
 ) -> None:
     run = cli("check", "--config", str(_settings(tmp_path, exporter=http(receiver.http_url))))
     assert run.returncode == 0, run.output
-    for word in ("signal", "stage", "status", "code", "dns", "tcp", "otlp", "✓ all checks passed"):
+    for word in ("signal", "stage", "status", "dns", "tcp", "otlp", "✓ all checks passed"):
         assert word in run.stdout
+    # One status column (issue #12): the mark and the code, not the same word twice.
+    header = next(line for line in run.stdout.splitlines() if line.startswith("signal"))
+    assert header.split() == ["signal", "endpoint", "stage", "status", "ms", "details"]
+    assert "✓ ok" in run.stdout and "✓ ok  ok" not in run.stdout
 
 
 def test_human_output_fits_80_columns(cli: CliRunner, tmp_path: Path) -> None:
@@ -427,8 +431,10 @@ def test_all_envs_checks_every_environment_table(
     run = cli("check", "--json", "--all-envs", "--config", str(path), env=HEADERS_ENV)
     assert run.returncode == 1
     doc = run.json()
-    assert doc["environments"] == ["production", "staging"]
+    # [default] alone (no environment selected, what runs by default) is its own entry.
+    assert doc["environments"] == ["default", "production", "staging"]
     verdicts = {(s["environment"], s["signal"]): s["code"] for s in doc["signals"]}
+    assert verdicts[("default", "logs")] == "ok"
     assert verdicts[("staging", "logs")] == "ok"
     assert verdicts[("production", "logs")] == "connection_refused"
     assert verdicts[("production", "metrics")] == "ok"

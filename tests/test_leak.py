@@ -145,6 +145,35 @@ def test_cli_outputs_on_a_rejecting_collector(
     assert_clean(telemetry_text(rejecting), "the rejected exports")
 
 
+@pytest.mark.parametrize(
+    "behavior",
+    [
+        Behavior(status=400, status_message=f"bad {BEARER} {STATSIG_CANARY} at http://x/?t=1"),
+        Behavior.partial(message=f"rejected for {HEADER_CANARY} and {STATSIG_CANARY}"),
+        Behavior.partial(rejected=0, message=f"warning about {BEARER}"),
+        Behavior.redirect(f"https://lb.example/v1/logs?token={HEADER_CANARY}"),
+    ],
+    ids=["status-body", "partial", "partial-warning", "redirect"],
+)
+def test_cli_outputs_on_collectors_that_echo_secrets(
+    cli: CliRunner, receiver: Receiver, tmp_path: Path, behavior: Behavior
+) -> None:
+    """Issue #12 reads collectors' words (Status bodies, partial successes, Location): every
+    secret any exporter holds stays masked, whichever exporter's answer echoes it."""
+    receiver.set_behavior(behavior)
+    path, env = _secret_settings(tmp_path, receiver)
+    config = ("--config", str(path))
+    runs = [
+        cli("check", "--json", "--timeout", "3", *config, env=env),
+        cli("check", "--timeout", "3", *config, env=env),
+        cli("send-test-events", "--timeout", "3", *config, env=env),
+        cli("send-test-events", "--json", "--timeout", "3", *config, env=env),
+    ]
+    assert runs[3].json()["flush"] is not None  # it ran and reported
+    for run in runs:
+        assert_clean(run.output, " ".join(run.args))
+
+
 def test_cli_outputs_on_a_healthy_collector_and_its_payloads(
     cli: CliRunner, receiver: Receiver, tmp_path: Path
 ) -> None:

@@ -41,3 +41,6 @@ def test_unpaced_burst_is_accounted_for(tmp_path: Path) -> None:
         assert result.exported[name] + result.dropped[signal] + result.failed[signal] == result.ops
         assert result.received[name] == result.exported[name]
     assert result.received["app.ops sum"] == result.ops  # metrics aggregate: never dropped
+    # Drops are not "ok" (issue #12): a signal that lost items says so.
+    for signal, dropped in result.dropped.items():
+        assert (result.statuses[signal] == "degraded") == (dropped > 0), result.to_dict()

@@ -135,6 +135,55 @@ def test_receive_prints_what_another_process_sends(
         assert "Bearer" not in line and "Traceback" not in line
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("--redirect", "https://elsewhere.example/v1/logs"), "redirected"),
+        (("--reject", "-1", "--reject-message", "quota"), "partial_success"),
+    ],
+    ids=["redirect", "reject"],
+)
+def test_receive_answers_like_other_collectors(
+    cli: CliRunner, tmp_path: Path, args: tuple[str, ...], code: str
+) -> None:
+    """Issue #12: the console script's receiver redirects or rejects, and send-test-events
+    (another console script) says nothing was delivered."""
+    fg = Foreground("--http", "0", "--grpc", "0", *args, cwd=tmp_path)
+    try:
+        http_url, grpc_url = _urls(fg.line(fg.err, fg.stderr))
+        path = write_settings(
+            tmp_path / "otel.toml",
+            {"default": {"exporter": http(http_url), "trace_exporter": grpc(grpc_url)}},
+        )
+        sent = cli("send-test-events", "--json", "--timeout", "3", "--config", str(path))
+    finally:
+        assert fg.stop() == 0
+    assert sent.returncode == 1, sent.output
+    logs = sent.json()["flush"]["signals"]["logs"]
+    assert logs["error"]["code"] == code and logs["exported"] == 0
+
+
+def test_receive_strict_json_catches_an_empty_object(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    fg = Foreground("--http", "0", "--grpc", "0", "--strict-json", cwd=tmp_path)
+    try:
+        http_url, _ = _urls(fg.line(fg.err, fg.stderr))
+        request = urllib.request.Request(
+            f"{http_url}/v1/traces",
+            data=b"{}",
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=5)
+    finally:
+        assert fg.stop() == 0
+    assert caught.value.code == 400
+    assert b"missing field resourceSpans" in caught.value.read()
+
+
 @pytest.mark.parametrize("busy", ["http", "grpc"])
 def test_a_busy_port_is_a_clear_error(cli: CliRunner, receiver: Receiver, busy: str) -> None:
     ports = {"http": "0", "grpc": "0"}

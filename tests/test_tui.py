@@ -92,13 +92,13 @@ async def test_healthy_endpoints_turn_green(receiver: Receiver, tmp_path: Path) 
         await settle(app, pilot)
         table = app.main.query_one(EndpointsTable)
         for signal in ("logs", "traces", "metrics"):
-            row = app.board.rows[signal]
+            row = app.state.board.rows[signal]
             assert [row.cell(s) for s in ("dns", "tcp", "otlp")] == ["ok", "ok", "ok"], row
             assert row.cell("tls") == "skipped"  # http:// endpoints have no TLS stage
             cells = table.get_row(signal)
             assert cells[6].plain == "ok" and "green" in str(cells[6].style)
             assert cells[5].plain == "✓" and "green" in str(cells[5].style)
-        assert app.check_report is not None and app.check_report.status == "ok"
+        assert app.state.check_report is not None and app.state.check_report.status == "ok"
         assert "ok [otlp]" in detail_text(app)
         assert "Check: ok" in results_text(app)
 
@@ -111,7 +111,7 @@ async def test_401_endpoint_shows_auth_rejected_with_request_id(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v")
         await settle(app, pilot)
-        row = app.board.rows["logs"]
+        row = app.state.board.rows["logs"]
         assert row.verdict is not None and row.verdict.code == "auth_rejected"
         assert row.cell("otlp") == "fail"
         assert row.request_id == "req-401-tui"
@@ -124,43 +124,90 @@ async def test_401_endpoint_shows_auth_rejected_with_request_id(
         assert SECRET not in detail and SECRET not in results_text(app)
 
 
-async def test_test_send_shows_flush_and_shutdown_reports(
-    receiver: Receiver, tmp_path: Path
-) -> None:
+async def test_t_f_s_act_on_one_pipeline(receiver: Receiver, tmp_path: Path) -> None:
+    """The acceptance of issue 14: ``t`` emits through the console's pipeline, ``f`` then
+    flushes that same pipeline and reports what ``t`` sent, ``s`` shuts that one down, and
+    the next ``t`` builds a new pipeline and says so."""
     app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        first = app.state.pipeline
+        assert first is not None and first.number == 1  # built once, when the settings loaded
         await pilot.press("t")
         await settle(app, pilot)
-        assert app.scenario_error is None
-        result = app.scenario
-        assert result is not None and result.flush is not None and result.shutdown is not None
-        exported = {r.signal: r.exported for r in result.flush.signals.values()}
-        assert exported["logs"] > 0 and exported["traces"] > 0, exported
-        assert all(r.status == "ok" for r in result.shutdown.signals.values())
+        send = app.state.test
+        assert send is not None and send.error is None and send.result is not None
+        assert send.pipeline == 1 and app.state.pipeline is first  # emitted through it
+        result = send.result
+        assert result.flush is not None and result.shutdown is None
+        assert not first.provider.is_shut_down
+        sent = dict(result.expected)  # what the scenario emitted per signal
+        assert sent["logs"] > 0 and sent["traces"] > 0, sent
         text = results_text(app)
-        assert "Force-flush" in text and "Shutdown" in text
+        assert "Test send · pipeline #1: ok" in text
         assert "codex.api_request" in text and "auth_401_request_id" in text.replace(".", "_")
-        # The receiver really got the events.
-        assert receiver.wait_for(lambda: receiver.log_records and receiver.spans, 5)
-        names = {r.name for r in receiver.log_records}
-        assert "codex.api_request" in names
+
+        await pilot.press("f")
+        await settle(app, pilot)
+        flush = app.state.last_report("flush")
+        assert flush is not None and flush.pipeline == 1 and flush.report is not None
+        assert app.state.pipeline is first
+        exported = {s: r.exported for s, r in flush.report.signals.items()}
+        assert exported["logs"] == sent["logs"] and exported["traces"] == sent["traces"]
+        assert flush.report.status == "ok"
+        assert results_text(app).index("Force-flush · pipeline #1") < results_text(app).index(
+            "Test send · pipeline #1"
+        )  # the newest report on top
+
+        await pilot.press("s")
+        await settle(app, pilot)
+        shutdown = app.state.last_report("shutdown")
+        assert shutdown is not None and shutdown.pipeline == 1 and shutdown.report is not None
+        assert first.provider.is_shut_down and app.state.pipeline is None
+        assert {s: r.exported for s, r in shutdown.report.signals.items()}["logs"] == sent["logs"]
+        text = results_text(app)
+        assert text.index("Shutdown · pipeline #1") < text.index("Force-flush · pipeline #1")
+        assert "t builds a new one" in app.status[0]
+
+        await pilot.press("f")  # nothing live to flush: said, not done
+        await settle(app, pilot)
+        assert "No live pipeline" in app.status[0]
+        assert app.state.last_report("flush") is flush
+
+        await pilot.press("t")
+        await settle(app, pilot)
+        second = app.state.pipeline
+        assert second is not None and second.number == 2 and second.provider is not first.provider
+        text = results_text(app)
+        assert "Pipeline #2 built" in text and "pipeline #1 is no longer live" in text
+        assert text.index("Test send · pipeline #2") < text.index("Pipeline #2 built")
+        assert app.state.test is not None and app.state.test.pipeline == 2
+        # The receiver really got both sends' events.
+        assert receiver.wait_for(
+            lambda: sum(r.name == "codex.api_request" for r in receiver.log_records) >= 4, 5
+        )
 
 
 async def test_reload_picks_up_an_edited_file(receiver: Receiver, tmp_path: Path) -> None:
     path = write_settings(tmp_path / "s.toml", receiver, service="before-edit")
     app = make_app([path], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.settings is not None and app.settings.service_name == "before-edit"
-        await pilot.press("f")  # a live pipeline built from the old settings…
         await settle(app, pilot)
-        old_pipeline = app.provider
-        assert old_pipeline is not None
+        assert app.state.settings is not None and app.state.settings.service_name == "before-edit"
+        old = app.state.pipeline  # the pipeline built from the old settings…
+        assert old is not None
         write_settings(path, receiver, service="after-edit")
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.settings is not None and app.settings.service_name == "after-edit"
+        assert app.state.settings is not None and app.state.settings.service_name == "after-edit"
         assert "service_name = after-edit" in tree_text(app)
-        assert app.provider is None and old_pipeline.is_shut_down  # …is retired on reload
+        assert old.provider.is_shut_down  # …is retired on reload, its report shown…
+        retired = app.state.last_report("shutdown")
+        assert retired is not None and retired.pipeline == old.number
+        assert "retired: settings reloaded" in results_text(app)
+        new = app.state.pipeline  # …and a new one is built from the new settings
+        assert new is not None and new.number == old.number + 1
+        assert new.provider.settings.service_name == "after-edit"
 
 
 async def test_broken_settings_show_problems_and_recover(
@@ -170,19 +217,19 @@ async def test_broken_settings_show_problems_and_recover(
     path.write_text('[default.exporter.otlp-http]\nendpoint = "http://x"\nprotocol = "xml"\n')
     app = make_app([path], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.settings is None and app.settings_error is not None
+        assert app.state.settings is None and app.state.settings_error is not None
         text = results_text(app)
         assert "could not be loaded" in text
         assert "exporter.otlp-http.protocol" in text and "xml" in text
         assert "settings not loaded" in tree_text(app)
         await pilot.press("v")  # refused politely, no worker, no traceback
         await settle(app, pilot)
-        assert app.check_report is None
+        assert app.state.check_report is None
         write_settings(path, receiver, service="fixed")
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.settings_error is None
-        assert app.settings is not None and app.settings.service_name == "fixed"
+        assert app.state.settings_error is None
+        assert app.state.settings is not None and app.state.settings.service_name == "fixed"
         assert "could not be loaded" not in results_text(app)
 
 
@@ -218,19 +265,28 @@ async def test_environment_picker_switches_tables(receiver: Receiver, tmp_path: 
     )
     app = make_app([path], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        first = app.state.pipeline
+        assert first is not None and first.environment == "dev"
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EnvironmentPicker)
         await pilot.press("enter")  # the only table: production
         await settle(app, pilot)
         assert app.env_name == "production"
-        assert app.settings is not None and app.settings.service_name == "prod-svc"
+        assert app.state.settings is not None and app.state.settings.service_name == "prod-svc"
+        # The pipeline follows the environment: the old one retired (its report shown).
+        assert first.provider.is_shut_down
+        assert "Shutdown · pipeline #1 (retired: environment production)" in results_text(app)
+        second = app.state.pipeline
+        assert second is not None and second.number == 2 and second.environment == "production"
+        assert second.provider.settings.service_name == "prod-svc"
         await pilot.press("e")
         await pilot.pause()
         await pilot.press("down", "enter")  # "[default] only"
         await settle(app, pilot)
         assert app.env_name is None
-        assert app.settings is not None and app.settings.service_name == "tui-test"
+        assert app.state.settings is not None and app.state.settings.service_name == "tui-test"
         await pilot.press("e", "escape")  # cancelling changes nothing
         await settle(app, pilot)
         assert app.env_name is None and not isinstance(app.screen, EnvironmentPicker)
@@ -276,16 +332,16 @@ async def test_help_lists_every_key_and_palette_has_actions(tmp_path: Path) -> N
 async def test_demo_shows_what_the_receiver_got(tmp_path: Path) -> None:
     app = OtelConsoleApp(demo=True, environ={}, timeout=3.0, report_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
-        assert app.demo_session is not None
+        assert app.state.demo is not None
         await pilot.press("t")
         await settle(app, pilot)
-        assert app.scenario_error is None
-        counts = app.demo_session.received_counts()
+        assert app.state.test is not None and app.state.test.error is None
+        counts = app.state.demo.received_counts()
         assert counts["logs"] > 0 and counts["traces"] > 0, counts
         app._refresh_received()
         cells = app.main.query_one(EndpointsTable).get_row("traces")
         assert cells[-1].plain == f"{counts['traces']} span{'s' if counts['traces'] != 1 else ''}"
-        port = app.demo_session.receiver.http_port
+        port = app.state.demo.receiver.http_port
     # Leaving the app stops the demo receiver: nothing listens on its port any more.
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 1):
         pass
@@ -300,9 +356,9 @@ async def test_cells_fill_in_stage_by_stage_without_blocking(
         await pilot.press("v")
         for _ in range(200):  # bounded: the TCP stage of a loopback port is quick
             await pilot.pause(0.01)
-            if app.board.rows["logs"].cell("tcp") == "ok":
+            if app.state.board.rows["logs"].cell("tcp") == "ok":
                 break
-        row = app.board.rows["logs"]
+        row = app.state.board.rows["logs"]
         assert row.cell("dns") == "ok" and row.cell("tcp") == "ok"
         assert row.cell("otlp") == "running"  # the receiver is still holding the request
         await pilot.pause(0.25)  # the UI thread is free: the spinner moves
@@ -311,7 +367,7 @@ async def test_cells_fill_in_stage_by_stage_without_blocking(
         await pilot.press("down")  # keys are handled while the check runs
         assert app.main.query_one(EndpointsTable).selected_signal == "traces"
         await settle(app, pilot)
-        assert app.board.rows["logs"].cell("otlp") == "ok"
+        assert app.state.board.rows["logs"].cell("otlp") == "ok"
 
 
 def test_cli_command_is_registered_and_needs_a_terminal(tmp_path: Path) -> None:
@@ -351,12 +407,15 @@ async def test_statsig_key_is_masked_everywhere(tmp_path: Path) -> None:
 async def test_flush_then_quit_shuts_the_pipeline_down(receiver: Receiver, tmp_path: Path) -> None:
     app = make_app([write_settings(tmp_path / "s.toml", receiver)], tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # the pipeline is built when the settings load
         await pilot.press("f")
         await settle(app, pilot)
-        assert app.flush_report is not None and app.flush_report.status == "ok"
-        assert "Force-flush (f)" in results_text(app)
-        provider = app.provider
-        assert provider is not None and not provider.is_shut_down
+        flush = app.state.last_report("flush")
+        assert flush is not None and flush.report is not None and flush.report.status == "ok"
+        assert "Force-flush · pipeline #1" in results_text(app)
+        assert app.state.pipeline is not None
+        provider = app.state.pipeline.provider
+        assert not provider.is_shut_down
         await pilot.press("q")
         await pilot.pause()
     assert provider.is_shut_down

@@ -35,6 +35,27 @@ class Code(StrEnum):
     GRPC_UNAVAILABLE = "grpc_unavailable"
     GRPC_UNIMPLEMENTED = "grpc_unimplemented"
     UNEXPECTED_RESPONSE = "unexpected_response"
+    #: A 3xx answer: not followed (see docs/check.md), nothing was delivered.
+    REDIRECTED = "redirected"
+    #: HTTP 200 whose OTLP ``partial_success`` rejected some items.
+    PARTIAL_SUCCESS = "partial_success"
+    #: Items lost before reaching the exporter (queue full, or stranded at shutdown).
+    DROPPED = "dropped"
+    #: An HTTP/1.1 request answered by an HTTP/2-only (gRPC) server.
+    GRPC_PORT = "grpc_port"
+    #: An HTTP server that is not an OTLP receiver (an HTML page, say).
+    NOT_OTLP = "not_otlp"
+    #: Warnings of ``check``'s offline stages (status ``warn``), apart from the failures.
+    SETTING_WARNING = "setting_warning"
+    UNKNOWN_ENVIRONMENT = "unknown_environment"
+    SDK_DISABLED = "sdk_disabled"
+    NOTHING_EXPORTED = "nothing_exported"
+    ENDPOINT_WARNING = "endpoint_warning"
+
+
+#: Outcomes of an export answer that mean the collector took the data (all, or some:
+#: ``partial_success`` delivers what it did not reject). The one rule every report uses.
+DELIVERED = frozenset({Code.OK, Code.PARTIAL_SUCCESS})
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,13 @@ class ExportFailure:
     request_id: str | None = None
     cf_ray: str | None = None
     retry_after: str | None = None
+    #: Items the collector said it rejected (an OTLP ``partial_success``).
+    rejected: int | None = None
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the collector accepted the export (see :data:`DELIVERED`)."""
+        return self.code in DELIVERED
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -58,4 +86,5 @@ class ExportFailure:
             "request_id": self.request_id,
             "cf_ray": self.cf_ray,
             "retry_after": self.retry_after,
+            "rejected": self.rejected,
         }

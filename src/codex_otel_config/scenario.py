@@ -80,7 +80,8 @@ class ScenarioResult:
 
     @property
     def ok(self) -> bool:
-        """True when no exported signal failed or timed out in flush or shutdown."""
+        """True when every exported signal delivered everything in flush and shutdown
+        (none degraded, failed or timed out)."""
         return all(report is None or report.ok for report in (self.flush, self.shutdown))
 
     def exported(self) -> dict[str, int]:
@@ -133,6 +134,10 @@ def _providers(provider: OtelProvider) -> tuple[Any, Any]:
     return tracer, logger
 
 
+#: The most of the scenario's timeout kept for the shutdown after the flush.
+SHUTDOWN_RESERVE_S = 1.0
+
+
 def run_test_scenario(
     provider: OtelProvider,
     *,
@@ -142,7 +147,9 @@ def run_test_scenario(
 ) -> ScenarioResult:
     """Emit the test auth-401 scenario through ``provider``, then force-flush and shut down.
 
-    ``timeout`` bounds the flush and the shutdown each. ``on_step`` is told what happens
+    ``timeout`` bounds the flush and the shutdown *together*: the flush gets the timeout
+    less a reserve for the shutdown (a quarter, at most :data:`SHUTDOWN_RESERVE_S`), the
+    shutdown what is left (at least that reserve). ``on_step`` is told what happens
     (``"emitted codex.api_request (401)"``, ``"force_flush"``, ``"shutdown"``) as it happens,
     from the calling thread. With ``shutdown=False`` the provider is only flushed.
     """
@@ -315,9 +322,13 @@ def run_test_scenario(
         "traces": 1 if "traces" in signals else 0,
     }
     step("force_flush")
-    flush = provider.force_flush(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    reserve = min(SHUTDOWN_RESERVE_S, timeout / 4) if shutdown else 0.0
+    flush = provider.force_flush(timeout=timeout - reserve)
     step("shutdown" if shutdown else "flushed")
-    final = provider.shutdown(timeout=timeout) if shutdown else None
+    final = (
+        provider.shutdown(timeout=max(reserve, deadline - time.monotonic())) if shutdown else None
+    )
     step("done")
     return ScenarioResult(
         events=tuple(events),

@@ -108,6 +108,13 @@ def _judge(
         return "failed", after.last_error
     if after.exports == before.exports and after.last_ok is False:
         return "failed", after.last_error  # nothing new to send, and the last export failed
+    if after.rejected > before.rejected:
+        return "degraded", after.last_partial
+    if after.dropped > before.dropped:
+        lost = after.dropped - before.dropped
+        return "degraded", ExportFailure(
+            Code.DROPPED, f"{lost} dropped before export (the queue was full or not drained)"
+        )
     return "ok", None
 
 
@@ -274,6 +281,7 @@ class OtelProvider:
             exported=after.exported,
             failed=after.failed,
             dropped=after.dropped,
+            rejected=after.rejected,
             error=error,
             endpoint=pipeline.endpoint,
         )

@@ -1,13 +1,22 @@
 """Per-signal flush and shutdown reports: what really happened, within the time allowed.
 
 ``status`` is one of ``ok`` (every export in the window succeeded, or there was nothing to
-export and the last export had succeeded), ``failed`` (an export failed; ``error`` says how),
+export and the last export had succeeded), ``degraded`` (the exports were accepted, but the
+collector rejected some items in an OTLP partial success, or items were dropped before
+reaching the exporter; ``error`` says which, with code ``partial_success`` or ``dropped``),
+``failed`` (an export failed; ``error`` says how),
 ``timed_out`` (the call did not finish within its timeout; ``error`` is the last failure seen,
 or a ``timeout``), ``skipped`` (the signal is exported nowhere, or the provider is shut down).
 
-``exported`` / ``failed`` / ``dropped`` are running totals since the provider was built
-(items: spans, log records, metric data points); ``dropped`` counts items that never reached
-the exporter (queue overflow, or stranded by a shutdown that ran out of time).
+``exported`` / ``failed`` / ``dropped`` / ``rejected`` are running totals since the provider
+was built (items: spans, log records, metric data points); ``dropped`` counts items that
+never reached the exporter (queue overflow, or stranded by a shutdown that ran out of time);
+``rejected`` counts items the collector refused in a partial success (not in ``exported``).
+
+Which answers count as delivered is decided once, in
+:func:`codex_otel_config.exporters.classify.classify_http` / ``classify_grpc_ok`` (a
+redirect is not, a partial success is in part); ``check`` and ``send-test-events`` use the
+same rule.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from codex_otel_config.settings.model import SIGNALS, Signal
 
 __all__ = ["FlushReport", "ShutdownReport", "SignalReport", "Status"]
 
-Status = Literal["ok", "failed", "timed_out", "skipped"]
+Status = Literal["ok", "degraded", "failed", "timed_out", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +46,12 @@ class SignalReport:
     dropped: int = 0
     error: ExportFailure | None = None
     endpoint: str | None = None
+    rejected: int = 0
 
     @property
     def ok(self) -> bool:
-        """True unless the signal failed or timed out (``skipped`` is not a problem)."""
+        """True when everything was delivered (``skipped`` is not a problem; ``degraded``,
+        ``failed`` and ``timed_out`` are)."""
         return self.status in ("ok", "skipped")
 
     def to_dict(self) -> dict[str, object]:
@@ -51,6 +62,7 @@ class SignalReport:
             "exported": self.exported,
             "failed": self.failed,
             "dropped": self.dropped,
+            "rejected": self.rejected,
             "error": self.error.to_dict() if self.error is not None else None,
             "endpoint": self.endpoint,
         }
@@ -58,7 +70,8 @@ class SignalReport:
     def __str__(self) -> str:
         text = (
             f"{self.signal}: {self.status} in {self.elapsed_ms:.0f} ms "
-            f"(exported {self.exported}, failed {self.failed}, dropped {self.dropped})"
+            f"(exported {self.exported}, failed {self.failed}, dropped {self.dropped}"
+            + (f", rejected {self.rejected})" if self.rejected else ")")
         )
         if self.error is not None:
             text += f": {self.error.code.value}: {self.error.message}"
@@ -89,14 +102,15 @@ class _Report:
 
     @property
     def ok(self) -> bool:
-        """True when no signal failed or timed out."""
+        """True when every signal delivered everything (none degraded, failed or timed out)."""
         return all(report.ok for report in self.signals.values())
 
     @property
     def status(self) -> Status:
-        """The worst status across signals (``timed_out`` > ``failed`` > ``ok`` > ``skipped``)."""
+        """The worst status across signals
+        (``timed_out`` > ``failed`` > ``degraded`` > ``ok`` > ``skipped``)."""
         statuses = {report.status for report in self.signals.values()}
-        for status in ("timed_out", "failed", "ok"):
+        for status in ("timed_out", "failed", "degraded", "ok"):
             if status in statuses:
                 return status  # type: ignore[return-value]
         return "skipped"
@@ -111,7 +125,7 @@ class _Report:
         }
 
     def summary(self) -> str:
-        """One line: ``traces timed_out (timeout), logs ok, metrics skipped``."""
+        """One line: ``traces timed_out (timeout), logs degraded (dropped: …), metrics ok``."""
         parts = []
         for report in self.signals.values():
             part = f"{report.signal} {report.status}"

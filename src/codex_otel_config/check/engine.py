@@ -249,7 +249,9 @@ def run_check(
     else:
         names: list[str | None] = [env]
         if all_envs:
-            names = list(discover_environments(files, environ)) or [env]
+            # ``[default]`` alone (no environment selected) is what runs by default: its
+            # own entry, first, then every environment table.
+            names = [None, *discover_environments(files, environ)]
         for name in names:
             try:
                 one = _load(name, files, environ, overrides, otel_config)
@@ -259,7 +261,7 @@ def run_check(
                 for finding in settings_error_findings(error, name or "default"):
                     emit(finding)
                 continue
-            label = name if all_envs and name else one.environment
+            label = (name or "default") if all_envs else one.environment
             loaded.append((label, one))
             labels.append(label)
     for _, one in loaded:
@@ -274,7 +276,7 @@ def run_check(
             if isinstance(exporter, OtlpHttp | OtlpGrpc):
                 target = Target(label, signal, exporter, one)
                 targets.append(target)
-                for finding in offline_findings(target, moment):
+                for finding in offline_findings(target, moment, None if offline else timeout):
                     emit(finding)
 
     if not offline and targets:

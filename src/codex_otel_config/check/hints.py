@@ -110,6 +110,32 @@ def hint_for(target: Target, failure: ExportFailure, stage: str) -> str:
             f"the server does not accept {target.protocol}: try protocol `{other}` in "
             f"{target.where('protocol')}"
         )
+    if code is Code.REDIRECTED:
+        return (
+            f"the server redirects elsewhere and redirects are not followed: set the final "
+            f"URL (the one the message names, with its path) in {target.where('endpoint')}"
+        )
+    if code is Code.PARTIAL_SUCCESS:
+        return (
+            "the collector accepted the request but rejected items: its message says why "
+            "(a limit, a policy, a malformed attribute); check the collector's logs"
+        )
+    if code is Code.GRPC_PORT:
+        from urllib.parse import urlsplit
+
+        port = urlsplit(target.exporter.endpoint).port
+        likely = (
+            "port 4318" if port in (None, 4317) else "the collector's OTLP/HTTP port (often 4318)"
+        )
+        return (
+            f"this port speaks gRPC: use {likely} in {target.where('endpoint')}, or the "
+            f"`otlp-grpc` exporter for this endpoint"
+        )
+    if code is Code.NOT_OTLP:
+        return (
+            f"a web server answered, not an OTLP collector: check the host, port and path "
+            f"(OTLP/HTTP paths end in /v1/{target.signal}) in {target.where('endpoint')}"
+        )
     if code is Code.RATE_LIMITED:
         return "the server is throttling this client: retry later or raise the quota"
     if code is Code.SERVER_ERROR:

@@ -65,17 +65,24 @@ def settings_error_findings(error: SettingsError, environment: str | None) -> li
     return findings
 
 
+def _warning_code(warning: str) -> Code:
+    """A loader warning's code: an environment no file has, or another setting warning."""
+    if "is not a table in any settings file" in warning:
+        return Code.UNKNOWN_ENVIRONMENT
+    return Code.SETTING_WARNING
+
+
 def settings_findings(settings: OtelSettings, signals: tuple[Signal, ...]) -> list[Finding]:
     """The loaded settings: loader warnings, and the signals that are exported nowhere."""
     env = settings.environment
     findings = [
-        Finding(Code.INVALID_SETTING, "settings", "warn", warning, environment=env)
+        Finding(_warning_code(warning), "settings", "warn", warning, environment=env)
         for warning in settings.warnings
     ]
     if settings.sdk_disabled:
         findings.append(
             Finding(
-                Code.OK,
+                Code.SDK_DISABLED,
                 "settings",
                 "warn",
                 "OTEL_SDK_DISABLED is true: nothing will be exported",
@@ -112,7 +119,7 @@ def settings_findings(settings: OtelSettings, signals: tuple[Signal, ...]) -> li
     if signals and not exported and not settings.sdk_disabled:
         findings.append(
             Finding(
-                Code.OK,
+                Code.NOTHING_EXPORTED,
                 "settings",
                 "warn",
                 "no signal is exported: every exporter is `none`",
@@ -335,8 +342,9 @@ def _ca_validity(
     )
 
 
-def endpoint_findings(target: Target) -> list[Finding]:
-    """Sanity of the endpoint as it will be used: scheme, host, path, TLS, timeout."""
+def endpoint_findings(target: Target, probe_timeout: float | None = None) -> list[Finding]:
+    """Sanity of the endpoint as it will be used: scheme, host, path, TLS, timeout
+    (``probe_timeout``: the bound on each live stage, shown beside the export timeout)."""
     exporter = target.exporter
     where = target.where("endpoint")
     try:
@@ -360,7 +368,7 @@ def endpoint_findings(target: Target) -> list[Finding]:
         findings.append(
             _finding(
                 target,
-                Code.INVALID_SETTING,
+                Code.INVALID_SETTING if status == "fail" else Code.ENDPOINT_WARNING,
                 "endpoint",
                 status,
                 message,
@@ -411,7 +419,9 @@ def endpoint_findings(target: Target) -> list[Finding]:
             "timeout",
         )
     if not findings:
-        findings.append(_finding(target, Code.OK, "endpoint", "ok", _describe(target)))
+        findings.append(
+            _finding(target, Code.OK, "endpoint", "ok", _describe(target, probe_timeout))
+        )
     return findings
 
 
@@ -431,13 +441,17 @@ def _proxy_for(scheme: str, host: str, grpc: bool) -> str | None:
     return None
 
 
-def _describe(target: Target) -> str:
-    """``http/protobuf, gzip, timeout 10 s, TLS with a CA and a client certificate``."""
+def _describe(target: Target, probe_timeout: float | None = None) -> str:
+    """``http/protobuf, gzip, probe timeout 5 s (export 10 s), TLS with a CA …``: the probe
+    timeout is the one that applies to ``check``; the export timeout is the exporter's."""
     exporter = target.exporter
     parts = [target.protocol]
     if exporter.compression != "none":
         parts.append(exporter.compression)
-    parts.append(f"timeout {exporter.timeout:g} s")
+    if probe_timeout is None:
+        parts.append(f"export timeout {exporter.timeout:g} s")
+    else:
+        parts.append(f"probe timeout {probe_timeout:g} s (export {exporter.timeout:g} s)")
     tls = exporter.tls
     if tls is not None:
         material = [
@@ -481,9 +495,15 @@ def _check_http_path(
         )
 
 
-def offline_findings(target: Target, now: datetime) -> list[Finding]:
+def offline_findings(
+    target: Target, now: datetime, probe_timeout: float | None = None
+) -> list[Finding]:
     """Files, certificates and endpoint sanity of one target."""
-    return file_findings(target) + certificate_findings(target, now) + endpoint_findings(target)
+    return (
+        file_findings(target)
+        + certificate_findings(target, now)
+        + endpoint_findings(target, probe_timeout)
+    )
 
 
 __all__ = [

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -35,12 +35,17 @@ from codex_otel_config.check.certificates import (
 )
 from codex_otel_config.check.model import Finding, Stage, Status
 from codex_otel_config.check.target import Target
+from codex_otel_config.exporters.answers import READ_LIMIT, decode_response
 from codex_otel_config.exporters.classify import (
+    GRPC_PORT_MESSAGE,
     classify_exception,
     classify_grpc,
+    classify_grpc_ok,
     classify_http,
+    is_http2_frame,
     safe_text,
 )
+from codex_otel_config.exporters.empty_request import empty_request
 from codex_otel_config.exporters.tls import MaterialError, grpc_credentials, ssl_context
 from codex_otel_config.outcomes import Code, ExportFailure
 from codex_otel_config.settings.model import OtlpGrpc, OtlpHttp
@@ -444,9 +449,9 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
     stage = _Stage(target, "otlp")
     exporter = target.exporter
     assert isinstance(exporter, OtlpHttp)
-    body, content_type = (b"{}", "application/json")
-    if exporter.protocol == "binary":
-        body, content_type = (b"", "application/x-protobuf")
+    encoding: Literal["json", "protobuf"] = "json" if exporter.protocol == "json" else "protobuf"
+    body = empty_request(target.signal, encoding)
+    content_type = "application/json" if encoding == "json" else "application/x-protobuf"
     headers = {
         "Content-Type": content_type,
         "User-Agent": f"codex-otel-config-check/{__version__}",
@@ -465,17 +470,18 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
         else:
             connection = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
 
-        def exchange() -> tuple[http.client.HTTPResponse, dict[str, str]]:
+        def exchange() -> tuple[http.client.HTTPResponse, dict[str, str], bytes]:
             try:
                 connection.request("POST", address.path, body=body, headers=headers)
                 response = connection.getresponse()
                 answer = {k.lower(): v for k, v in response.getheaders()}
-                response.read(65536)
-                return response, answer
+                return response, answer, response.read(READ_LIMIT)
             finally:
                 connection.close()
 
-        response, answer_headers = _run_on_socket(exchange, timeout, lambda: connection.sock)
+        response, answer_headers, answer_body = _run_on_socket(
+            exchange, timeout, lambda: connection.sock
+        )
     except MaterialError as exc:
         return stage.failure(_material_failure(exc))
     except (UnicodeError, ValueError) as exc:
@@ -486,6 +492,8 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
         return stage.failure(failure)
     except (OSError, http.client.HTTPException) as exc:
         failure = classify_exception(exc, secrets=secrets)
+        if failure.code is not Code.GRPC_PORT and _hung_up(exc) and _speaks_http2(address, timeout):
+            failure = ExportFailure(Code.GRPC_PORT, GRPC_PORT_MESSAGE)
         if failure.code is Code.TIMEOUT:
             failure = replace(failure, message=f"no answer within {timeout:g} s")
         elif (
@@ -493,7 +501,14 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
         ):
             failure = replace(failure, message=f"not an HTTP answer ({type(exc).__name__})")
         return stage.failure(failure)
-    failure = classify_http(response.status, answer_headers, reason=response.reason)
+    failure = classify_http(
+        response.status,
+        answer_headers,
+        reason=response.reason,
+        body=answer_body,
+        signal=target.signal,
+        secrets=secrets,
+    )
     if failure.code is Code.OK:
         return stage.finding(
             Code.OK,
@@ -536,7 +551,9 @@ def probe_otlp_grpc(target: Target, address: Address, timeout: float) -> Finding
     metadata.append(("user-agent", f"codex-otel-config-check/{__version__}"))
     try:
         call = channel.unary_unary(method)
-        call.with_call(b"", timeout=timeout, metadata=metadata)
+        answer_bytes, _ = call.with_call(
+            empty_request(target.signal, "protobuf"), timeout=timeout, metadata=metadata
+        )
     except grpc.RpcError as exc:
         code = exc.code() if callable(getattr(exc, "code", None)) else None  # type: ignore[attr-defined]
         details = exc.details() if callable(getattr(exc, "details", None)) else None  # type: ignore[attr-defined]
@@ -560,7 +577,30 @@ def probe_otlp_grpc(target: Target, address: Address, timeout: float) -> Finding
         return stage.failure(failure)
     finally:
         channel.close()
-    return stage.finding(Code.OK, "ok", "grpc OK", grpc_status="OK")
+    outcome = classify_grpc_ok(
+        decode_response(target.signal, answer_bytes) if isinstance(answer_bytes, bytes) else None,
+        target.signal,
+    )
+    if outcome.code is not Code.OK:
+        return stage.failure(outcome)
+    return stage.finding(Code.OK, "ok", outcome.message, grpc_status="OK")
+
+
+def _hung_up(exc: BaseException) -> bool:
+    """The server closed or reset the connection instead of answering."""
+    return isinstance(exc, ConnectionError | http.client.RemoteDisconnected | EOFError)
+
+
+def _speaks_http2(address: Address, timeout: float) -> bool:
+    """Whether the server, on a fresh plain connection, speaks first with an HTTP/2 frame
+    (gRPC servers send their SETTINGS at once; an HTTP/1.1 server waits for the request)."""
+    if address.tls:
+        return False
+    try:
+        with socket.create_connection((address.host, address.port), timeout=min(timeout, 1.0)) as s:
+            return is_http2_frame(s.recv(16))
+    except OSError:
+        return False
 
 
 # --- the chain ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ stage can say *which* setting to fix and *which layer* set it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -16,10 +17,25 @@ from codex_otel_config.settings.model import (
     OtlpGrpc,
     OtlpHttp,
     Signal,
+    Source,
     Statsig,
 )
 from codex_otel_config.settings.redact import MASK
 from codex_otel_config.settings.schema import TLS_KEY_OF
+
+#: The note of a value a signal inherits from another exporter field (settings loader).
+_INHERITED = re.compile(r"inherited from (?P<field>[\w.-]+): (?P<where>.+)", re.DOTALL)
+
+
+def layer_words(source: Source) -> str:
+    """Which layer set a value, in words: ``set by env OTEL_…``, or for an inherited value
+    ``inherited from `exporter`, set in otel.toml [default]`` (never "set by derived")."""
+    match = _INHERITED.fullmatch(source.note or "") if source.layer == "derived" else None
+    if match:
+        return f"inherited from `{match['field']}`, set in {match['where']}"
+    where = source.describe()
+    return "derived from other settings" if where == "derived" else f"set by {where}"
+
 
 #: TLS keys as written in settings files (``Tls`` attribute → key; declared in the schema).
 TLS_KEYS = TLS_KEY_OF
@@ -86,7 +102,7 @@ class Target:
     def where(self, name: str) -> str:
         """``exporter.otlp-http.headers (set by env OTEL_EXPORTER_OTLP_HEADERS)``."""
         key = self.setting(name)
-        return f"`{key}` (set by {self.settings.source_of(key).describe()})"
+        return f"`{key}` ({layer_words(self.settings.source_of(key))})"
 
     def secrets(self) -> list[str]:
         """Every value that must never be printed: header values (and the Statsig key)."""

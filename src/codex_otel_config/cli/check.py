@@ -35,15 +35,17 @@ _STATUS_MARK = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗",
 WIDE_TABLE = 120
 
 
-def timeout_option(default: float) -> Callable[[F], F]:
-    """``--timeout SECONDS``, shared by check and send-test-events."""
+def timeout_option(
+    default: float, help: str = "Bound on each network stage (DNS, TCP, TLS, OTLP)."
+) -> Callable[[F], F]:
+    """``--timeout SECONDS``, shared by check and send-test-events (each says what it bounds)."""
     return click.option(
         "--timeout",
         type=click.FloatRange(min=0.05, max=600.0),
         default=default,
         show_default=True,
         metavar="SECONDS",
-        help="Bound on each network stage (check) or on flush and shutdown (send-test-events).",
+        help=help,
     )
 
 
@@ -296,8 +298,9 @@ def _print_table(console: Console, report: CheckReport) -> None:
     table.add_column("signal", no_wrap=True)
     table.add_column("endpoint", overflow="fold", max_width=48)
     table.add_column("stage", no_wrap=True)
+    # One status column: the mark and the code (``✓ ok``, ``! endpoint_warning``,
+    # ``✗ connection_refused``); the word ok/warn/fail would only repeat the mark.
     table.add_column("status", no_wrap=True)
-    table.add_column("code", no_wrap=True)
     table.add_column("ms", justify="right", no_wrap=True)
     table.add_column("details", overflow="fold")
     previous: tuple[str | None, str | None] | None = None
@@ -305,15 +308,14 @@ def _print_table(console: Console, report: CheckReport) -> None:
         group = (finding.environment, finding.signal)
         first = group != previous
         if first and previous is not None:
-            table.add_row(*([""] * (8 if multi_env else 7)))
+            table.add_row(*([""] * (7 if multi_env else 6)))
         previous = group
         mark, style = _STATUS_MARK[finding.status]
         row = [
             Text(finding.signal or "-", style="bold") if first else Text(""),
             Text(finding.endpoint or "") if first else Text(""),
             Text(finding.stage),
-            Text(f"{mark} {finding.status}", style=style),
-            Text(finding.code.value, style=style if finding.status != "ok" else "dim"),
+            Text(f"{mark} {finding.code.value}", style=style),
             Text(_ms(finding)),
             _details(finding),
         ]

@@ -45,9 +45,56 @@ EXIT_BUSY = 1
     help="Address to listen on (loopback by default; 0.0.0.0 exposes it to the network).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per item and line.")
-def receive(http_port: int, grpc_port: int, host: str, as_json: bool) -> None:
-    """Run a local OTLP receiver and print each span, log record and metric point it gets."""
-    from codex_otel_config.receiver import Receiver, format_item, item_to_json
+@click.option(
+    "--strict-json",
+    is_flag=True,
+    help="Decode OTLP JSON like the strictest collectors: no top-level resource field is a 400.",
+)
+@click.option(
+    "--redirect",
+    metavar="URL",
+    help="Answer every export with 308 and this Location (like a load balancer): nothing is kept.",
+)
+@click.option(
+    "--reject",
+    type=click.IntRange(min=-1),
+    metavar="N",
+    help="Answer 200 with an OTLP partial success rejecting N items of each request (-1: all; "
+    "0: a warning only).",
+)
+@click.option(
+    "--reject-message",
+    default="rejected by the receiver (--reject)",
+    show_default=True,
+    help="The partial success's error message.",
+)
+def receive(
+    http_port: int,
+    grpc_port: int,
+    host: str,
+    as_json: bool,
+    strict_json: bool,
+    redirect: str | None,
+    reject: int | None,
+    reject_message: str,
+) -> None:
+    """Run a local OTLP receiver and print each span, log record and metric point it gets.
+
+    --strict-json, --redirect and --reject make it answer like other collectors do, to see
+    what an application (or `check`, `send-test-events`) makes of it.
+    """
+    from codex_otel_config.receiver import Behavior, Receiver, format_item, item_to_json
+
+    if redirect is not None:
+        behavior = Behavior.redirect(redirect)
+    elif reject is not None:
+        behavior = Behavior.partial(reject, reject_message)
+    else:
+        behavior = Behavior()
+    if strict_json:
+        from dataclasses import replace
+
+        behavior = replace(behavior, strict_json=True)
 
     lock = threading.Lock()
     stop = threading.Event()
@@ -61,7 +108,9 @@ def receive(http_port: int, grpc_port: int, host: str, as_json: bool) -> None:
             except (BrokenPipeError, ValueError):
                 stop.set()  # the reader went away: stop quietly
 
-    receiver = Receiver(host=host, http_port=http_port, grpc_port=grpc_port, on_item=on_item)
+    receiver = Receiver(
+        host=host, http_port=http_port, grpc_port=grpc_port, on_item=on_item, behavior=behavior
+    )
     try:
         receiver.start()
     except OSError as exc:

@@ -25,12 +25,22 @@ if TYPE_CHECKING:
 
     from codex_otel_config.scenario import ScenarioResult
 
-_STATUS_STYLE = {"ok": "green", "skipped": "dim", "failed": "bold red", "timed_out": "bold red"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "skipped": "dim",
+    "degraded": "bold yellow",
+    "failed": "bold red",
+    "timed_out": "bold red",
+}
 
 
 @click.command("send-test-events")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@timeout_option(5.0)
+@timeout_option(
+    5.0,
+    help="Bound on sending: the flush and the shutdown it reports finish within it together "
+    "(the shutdown keeps a quarter of it, at most 1 s); start-up comes on top.",
+)
 @click.option(
     "--demo",
     is_flag=True,
@@ -75,8 +85,17 @@ def send_test_events(
             settings,
         )
         return
-    result = run_test_scenario(provider, timeout=timeout)
-    _emit(as_json, result.to_dict(), None, result)
+    from codex_otel_config.cli.capture import captured_stderr
+    from codex_otel_config.cli.options import secret_values
+
+    secrets = list(secret_values(settings))
+    with captured_stderr(secrets) as sdk_log:
+        result = run_test_scenario(provider, timeout=timeout)
+    document = result.to_dict()
+    document["sdk_log"] = sdk_log.to_dict()
+    # A collector's words (a partial success, an error body) are scrubbed per exporter of
+    # that exporter's secrets; one may echo another exporter's: scrub with all of them.
+    _emit(as_json, _scrubbed(document, secrets), None, result)
     raise SystemExit(0 if result.ok else 1)
 
 
@@ -108,6 +127,19 @@ def _load(options: SettingsOptions, as_json: bool) -> Any:
         }
         click.echo(json.dumps(document, indent=2))
         raise SystemExit(EXIT_SETTINGS) from None
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """``value`` (a JSON-like document) with every known secret masked in every string."""
+    from codex_otel_config.settings.redact import scrub
+
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item, secrets) for item in value]
+    return value
 
 
 def _fail(as_json: bool, message: str, settings: Any) -> None:
@@ -170,14 +202,15 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
         feedback = "feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items())
         console.print(Padding(Text(feedback, style="dim"), (0, 0, 0, 2), expand=False))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("signal", "flush", "shutdown", "exported", "failed", "dropped", "error"):
+    columns = ("signal", "flush", "shutdown", "exported", "failed", "dropped", "rejected", "error")
+    for column in columns:
         table.add_column(column, no_wrap=column != "error", overflow="fold")
     flush = (document.get("flush") or {}).get("signals", {})
     shutdown = (document.get("shutdown") or {}).get("signals", {})
     for signal in ("logs", "traces", "metrics"):
         one, last = flush.get(signal), shutdown.get(signal)
         if one is None and last is None:
-            table.add_row(signal, Text("not exported", style="dim"), "", "", "", "", "")
+            table.add_row(signal, Text("not exported", style="dim"), *[""] * 6)
             continue
         final = last or one
         error = final.get("error") or (one or {}).get("error")
@@ -188,11 +221,28 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
             str(final["exported"]),
             str(final["failed"]),
             str(final["dropped"]),
+            str(final.get("rejected", 0)),
             Text(f"{error['code']}: {error['message']}" if error else "", style="red"),
         )
     console.print(table)
-    verdict = "✓ every signal delivered" if document["ok"] else "✗ a signal failed"
+    held = (document.get("sdk_log") or {}).get("count", 0)
+    if held:
+        console.print(
+            Text(f"{held} SDK/grpc log line(s) held back (redacted in --json: sdk_log)", "dim")
+        )
+    verdict = "✓ every signal delivered" if document["ok"] else _failed_verdict(document)
     console.print(Text(verdict, style="bold green" if document["ok"] else "bold red"))
+
+
+def _failed_verdict(document: dict[str, Any]) -> str:
+    """``✗ not everything was delivered: logs degraded, traces failed``."""
+    worst: dict[str, str] = {}
+    for phase in ("flush", "shutdown"):
+        for signal, report in ((document.get(phase) or {}).get("signals") or {}).items():
+            if report["status"] not in ("ok", "skipped"):
+                worst.setdefault(signal, report["status"])
+    parts = ", ".join(f"{signal} {status}" for signal, status in worst.items())
+    return "✗ not everything was delivered" + (f": {parts}" if parts else "")
 
 
 def _status(report: dict[str, Any] | None) -> Any:

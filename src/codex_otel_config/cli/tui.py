@@ -8,6 +8,7 @@ imported here, when the command runs, never by the other commands.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -35,8 +36,18 @@ from codex_otel_config.errors import SettingsError
     metavar="SECONDS",
     help="Bound for each check stage and for force-flush / shutdown.",
 )
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Where `c` saves the JSON report (created 0700 if missing). Default: "
+    "$XDG_STATE_HOME/codex-otel-config/reports (~/.local/state/… when unset).",
+)
 @settings_options
-def tui(demo: bool, timeout: float, settings_options: SettingsOptions) -> None:
+def tui(
+    demo: bool, timeout: float, report_dir: Path | None, settings_options: SettingsOptions
+) -> None:
     """Interactive console: resolved settings with their layers, a live endpoint check,
     the test auth-401 events and per-signal flush and shutdown reports.
 
@@ -67,5 +78,9 @@ def tui(demo: bool, timeout: float, settings_options: SettingsOptions) -> None:
         overrides=overrides,
         demo=demo,
         timeout=timeout,
+        report_dir=report_dir,
+        exit_on_signals=True,
     )
     app.run()
+    if app.return_code:  # SIGTERM / SIGHUP: 128 + the signal, after the terminal is restored
+        raise SystemExit(app.return_code)

@@ -63,8 +63,13 @@ class AttemptLog:
         return self._attempted
 
     def last_failure(self) -> ExportFailure | None:
+        """The latest attempt's outcome when the collector did not take the export."""
         last = self._last
-        return None if last is None or last.code is Code.OK else last
+        return None if last is None or last.delivered else last
+
+    def last_outcome(self) -> ExportFailure | None:
+        """The latest attempt's outcome, delivered or not (a partial success included)."""
+        return self._last
 
     # -- deadlines (time.monotonic() values) ------------------------------------------------
     def set_shutdown_deadline(self, deadline: float | None) -> None:
@@ -92,6 +97,20 @@ class AttemptLog:
         """Whether an active deadline has passed (so no further attempt would be sent)."""
         deadline = self.deadline()
         return deadline is not None and deadline <= time.monotonic()
+
+    def refused_under_deadline(self) -> bool:
+        """The latest attempt found nothing listening while a flush or shutdown waits on it.
+
+        The background exporter retries a refused connection (the collector may be
+        restarting), but a caller waiting on ``force_flush`` / ``shutdown`` is told at once:
+        ``connection_refused`` now instead of ``timed_out`` at the deadline.
+        """
+        last = self._last
+        return (
+            last is not None
+            and last.code is Code.CONNECTION_REFUSED
+            and self.deadline() is not None
+        )
 
     def deadline_failure(self) -> ExportFailure:
         """Record that a retry was not sent; an earlier attempt's failure of the same export

@@ -145,7 +145,11 @@ def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix
 
     context = ssl_context(exporter.tls, prefix) if _is_tls(exporter.endpoint) else None
     transport = RecordingHttpTransport(
-        headers=exporter.headers, attempts=attempts, ssl_context=context, secrets=_secrets(exporter)
+        headers=exporter.headers,
+        attempts=attempts,
+        ssl_context=context,
+        secrets=_secrets(exporter),
+        signal=signal,
     )
     cls = _load(*_HTTP_MODULES[(exporter.protocol, signal)])
     kwargs: dict[str, Any] = {
@@ -168,7 +172,7 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
 
     secure = _is_tls(exporter.endpoint)
     credentials = grpc_credentials(exporter.tls, prefix) if secure else None
-    interceptor = RecordingInterceptor(exporter.headers, attempts, _secrets(exporter))
+    interceptor = RecordingInterceptor(exporter.headers, attempts, _secrets(exporter), signal)
     cls = intercepted(_load(*_GRPC_MODULES[signal]), interceptor)
     kwargs: dict[str, Any] = {
         "endpoint": exporter.endpoint,

@@ -20,10 +20,13 @@ from codex_otel_config.settings.redact import scrub
 
 __all__ = [
     "CREDENTIAL_STATUSES",
+    "GRPC_PORT_MESSAGE",
     "classify_exception",
     "classify_grpc",
+    "classify_grpc_ok",
     "classify_http",
     "header",
+    "is_http2_frame",
     "safe_text",
 ]
 
@@ -92,26 +95,85 @@ def safe_text(text: str, secrets: Sequence[str] = ()) -> str:
     return text
 
 
-def classify_http(
-    status: int, headers: Mapping[str, str] | None = None, *, reason: str | None = None
-) -> ExportFailure:
-    """Classify an HTTP answer. 2xx/3xx give ``Code.OK`` (the SDK counts 3xx as success).
+_ITEMS = {"traces": "spans", "logs": "log records", "metrics": "data points"}
 
-    The message is ``"http 401 Unauthorized"``: status and standard phrase, never the body.
+
+def _location(headers: Mapping[str, str] | None) -> str:
+    """Where a redirect points, cut to ``scheme://host:port`` (its path and query may carry
+    tokens); a relative ``Location`` stays on the same server."""
+    location = header(headers, "location")
+    if not location:
+        return "no Location given"
+    if "://" not in location:
+        return "another path on the same server"
+    return strip_urls(location.split()[0])
+
+
+def classify_http(
+    status: int,
+    headers: Mapping[str, str] | None = None,
+    *,
+    reason: str | None = None,
+    body: bytes = b"",
+    signal: str | None = None,
+    secrets: Sequence[str] = (),
+) -> ExportFailure:
+    """Classify an HTTP answer to an OTLP export: the one rule for every report and probe.
+
+    - 2xx is ``ok``, unless its ``partial_success`` rejected items (``partial_success``, with
+      the count and the collector's reason) or it is an HTML page (``not_otlp``);
+    - 3xx is ``redirected`` (never followed; the message names the ``Location`` host);
+    - 4xx/5xx get their code, and the reason from the body (a ``google.rpc.Status`` message
+      or short text, read to :data:`~codex_otel_config.exporters.answers.READ_LIMIT` bytes).
+
+    The message is ``"http 400 Bad Request: <reason>"``: every part from the body passes
+    :func:`safe_text` (URLs cut, secrets masked, one line, bounded).
     """
-    if 200 <= status < 400:
+    from codex_otel_config.exporters import answers
+
+    content_type = answers.media_type(headers)
+    body = body[: answers.READ_LIMIT]
+    rejected: int | None = None
+    detail: str | None = None
+    if 200 <= status < 300:
         code = Code.OK
-    elif status in _HTTP_CODES:
-        code = _HTTP_CODES[status]
-    elif 500 <= status < 600:
-        code = Code.SERVER_ERROR
+        if answers.is_html(content_type, body):
+            code, detail = Code.NOT_OTLP, "an HTML page, not an OTLP answer"
+        else:
+            part = answers.partial_success(signal, body, content_type)
+            if part is not None:
+                items = _ITEMS.get(signal or "", "items")
+                if part.rejected > 0:
+                    code, rejected = Code.PARTIAL_SUCCESS, part.rejected
+                    detail = f"the collector rejected {part.rejected} {items}"
+                else:
+                    detail = "the collector warns"
+                if part.message:
+                    detail += f": {safe_text(part.message, secrets)}"
+    elif 300 <= status < 400:
+        code = Code.REDIRECTED
+        detail = f"redirected to {_location(headers)} (not followed)"
     else:
-        code = Code.UNEXPECTED_RESPONSE
+        if status in _HTTP_CODES:
+            code = _HTTP_CODES[status]
+        elif 500 <= status < 600:
+            code = Code.SERVER_ERROR
+        else:
+            code = Code.UNEXPECTED_RESPONSE
+        if answers.is_html(content_type, body):
+            detail = "an HTML page, not an OTLP answer"
+            if code in (Code.NOT_FOUND, Code.UNEXPECTED_RESPONSE):
+                code = Code.NOT_OTLP
+        elif status not in (401, 403):  # a credentials answer may quote the token: not shown
+            message = answers.status_message(body, content_type)
+            detail = safe_text(message, secrets) if message else None
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
-        phrase = safe_text(reason or "")
+        phrase = safe_text(reason or "", secrets)
     message = f"http {status} {phrase}".rstrip()
+    if detail:
+        message += f": {detail}"
     return ExportFailure(
         code=code,
         message=message,
@@ -119,6 +181,7 @@ def classify_http(
         request_id=header(headers, "x-request-id") or header(headers, "x-oai-request-id"),
         cf_ray=header(headers, "cf-ray"),
         retry_after=header(headers, "retry-after") if code is Code.RATE_LIMITED else None,
+        rejected=rejected,
     )
 
 
@@ -182,6 +245,36 @@ def classify_grpc(
         request_id=header(metadata, "x-request-id") or header(metadata, "x-oai-request-id"),
         cf_ray=header(metadata, "cf-ray"),
         retry_after=header(metadata, "retry-after") if code is Code.RATE_LIMITED else None,
+    )
+
+
+def classify_grpc_ok(
+    response: object, signal: str, *, secrets: Sequence[str] = ()
+) -> ExportFailure:
+    """Classify a gRPC ``OK`` by its ``Export<Signal>ServiceResponse`` (its partial success),
+    by the same rule as :func:`classify_http` for a 200."""
+    from codex_otel_config.exporters import answers
+
+    part = None
+    if hasattr(response, "HasField"):
+        try:
+            part = answers.partial_success_of(response, signal)
+        except (ValueError, AttributeError):
+            part = None
+    if part is None:
+        return ExportFailure(Code.OK, "grpc OK", grpc_status="OK")
+    items = _ITEMS.get(signal, "items")
+    if part.rejected > 0:
+        message = f"grpc OK: the collector rejected {part.rejected} {items}"
+    else:
+        message = "grpc OK: the collector warns"
+    if part.message:
+        message += f": {safe_text(part.message, secrets)}"
+    return ExportFailure(
+        Code.PARTIAL_SUCCESS if part.rejected > 0 else Code.OK,
+        message,
+        grpc_status="OK",
+        rejected=part.rejected if part.rejected > 0 else None,
     )
 
 
@@ -268,9 +361,25 @@ _TIMEOUT_CLASSES = {
 }
 
 
+#: HTTP/2 frame types a server sends unasked: SETTINGS (its connection preface), GOAWAY.
+_HTTP2_UNASKED = frozenset({"\x04", "\x07"})
+
+GRPC_PORT_MESSAGE = "the server answered in HTTP/2 (a gRPC port), not in HTTP/1.1 (OTLP/HTTP)"
+
+
+def is_http2_frame(data: str | bytes) -> bool:
+    """Whether ``data`` (the first bytes a server sent) opens with an HTTP/2 connection-level
+    frame: 3-byte length, type SETTINGS or GOAWAY, stream 0. An HTTP/1.1 client sees it as
+    a garbled status line (``BadStatusLine('\x00\x00\x18\x04…')``)."""
+    text = data.decode("latin-1") if isinstance(data, bytes) else data
+    return len(text) >= 9 and text[3] in _HTTP2_UNASKED and text[5:9] == "\x00" * 4
+
+
 def _by_type(exc: BaseException) -> ExportFailure | None:
     """The typed rules, most specific first, applied to one exception of the chain."""
     names = _class_names(exc)
+    if "BadStatusLine" in names and exc.args and is_http2_frame(str(exc.args[0])):
+        return ExportFailure(Code.GRPC_PORT, GRPC_PORT_MESSAGE)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return _tls_verify_failure(exc)
     if isinstance(exc, socket.gaierror) or "NameResolutionError" in names:

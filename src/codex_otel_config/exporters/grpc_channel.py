@@ -21,7 +21,12 @@ from typing import Any, TypeVar
 import grpc
 
 from codex_otel_config.exporters.attempts import AttemptLog
-from codex_otel_config.exporters.classify import CREDENTIAL_STATUSES, classify_grpc, safe_text
+from codex_otel_config.exporters.classify import (
+    CREDENTIAL_STATUSES,
+    classify_grpc,
+    classify_grpc_ok,
+    safe_text,
+)
 from codex_otel_config.outcomes import Code, ExportFailure
 
 __all__ = ["RecordingInterceptor", "intercepted"]
@@ -104,11 +109,16 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
     """Forces our metadata and deadline onto each export call and records its status."""
 
     def __init__(
-        self, headers: Mapping[str, str], attempts: AttemptLog, secrets: tuple[str, ...] = ()
+        self,
+        headers: Mapping[str, str],
+        attempts: AttemptLog,
+        secrets: tuple[str, ...] = (),
+        signal: str = "",
     ) -> None:
         self._metadata = tuple((name.lower(), value) for name, value in headers.items())
         self._attempts = attempts
         self._secrets = secrets
+        self._signal = signal
 
     def intercept_unary_unary(
         self,
@@ -131,8 +141,12 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
             getattr(client_call_details, "compression", None),
         )
         outcome = continuation(details, request)
-        if self._record(outcome) and self._attempts.deadline_passed():
-            raise _final(outcome)  # a retry could not be sent anyway: skip the back-off
+        if self._record(outcome) and (
+            self._attempts.deadline_passed() or self._attempts.refused_under_deadline()
+        ):
+            # A retry could not be sent anyway, or a flush/shutdown waits on a port where
+            # nothing listens: final now, no back-off.
+            raise _final(outcome)
         return outcome
 
     def _record(self, outcome: Any) -> bool:
@@ -142,7 +156,11 @@ class RecordingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[mi
         except Exception:  # not a finished call: nothing to learn
             return False
         if code is None or code == grpc.StatusCode.OK:
-            self._attempts.record(ExportFailure(Code.OK, "grpc OK"))
+            try:
+                response = outcome.result()
+            except Exception:  # no message to read: a plain OK
+                response = None
+            self._attempts.record(classify_grpc_ok(response, self._signal, secrets=self._secrets))
             return False
         if code == grpc.StatusCode.CANCELLED and self._attempts.closing:
             self._attempts.record(

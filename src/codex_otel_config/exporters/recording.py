@@ -33,7 +33,8 @@ class StatsSnapshot:
     ``exported`` / ``failed`` count items (spans, log records, metric data points);
     ``submitted`` counts items handed to the batch processor (0 for metrics, whose reader
     has no queue); ``dropped`` is a lower bound on items lost before reaching the exporter
-    (queue overflow), established each time the queue is known to be drained.
+    (queue overflow), established each time the queue is known to be drained; ``rejected``
+    counts items the collector refused in an OTLP partial success (not in ``exported``).
     """
 
     signal: Signal
@@ -41,11 +42,14 @@ class StatsSnapshot:
     failed: int = 0
     submitted: int = 0
     dropped: int = 0
+    rejected: int = 0
     in_flight: int = 0
     exports: int = 0
     failed_exports: int = 0
+    partial_exports: int = 0
     last_ok: bool | None = None
     last_error: ExportFailure | None = None
+    last_partial: ExportFailure | None = None
     last_export_monotonic: float | None = None
 
 
@@ -60,11 +64,14 @@ class ExportStats:
         self._failed = 0
         self._submitted = 0
         self._dropped = 0
+        self._rejected = 0
         self._in_flight = 0
         self._exports = 0
         self._failed_exports = 0
+        self._partial_exports = 0
         self._last_ok: bool | None = None
         self._last_error: ExportFailure | None = None
+        self._last_partial: ExportFailure | None = None
         self._last_at: float | None = None
 
     def note_submitted(self, count: int = 1) -> None:
@@ -76,6 +83,8 @@ class ExportStats:
             self._in_flight += count
 
     def end(self, count: int, ok: bool, failure: ExportFailure | None) -> None:
+        """One export ended; ``failure`` of a successful one is its partial success (if any),
+        whose ``rejected`` items are counted apart from the exported ones."""
         with self._lock:
             self._in_flight -= count
             self._exports += 1
@@ -84,7 +93,12 @@ class ExportStats:
             self._last_ok = ok
             self._last_at = time.monotonic()
             if ok:
-                self._exported += count
+                rejected = min(count, failure.rejected or 0) if failure is not None else 0
+                self._exported += count - rejected
+                if rejected:
+                    self._rejected += rejected
+                    self._partial_exports += 1
+                    self._last_partial = failure
             else:
                 self._failed += count
                 self._failed_exports += 1
@@ -108,13 +122,15 @@ class ExportStats:
         """The queue was drained after ``submitted_before`` items had been handed over: any of
         those neither exported nor failed was dropped (a lower bound, never an over-count)."""
         with self._lock:
-            lost = submitted_before - self._exported - self._failed - self._in_flight
+            lost = (
+                submitted_before - self._exported - self._rejected - self._failed - self._in_flight
+            )
             self._dropped = max(self._dropped, lost)
 
     def note_abandoned(self) -> None:
         """Shutdown gave up: everything handed over and not yet exported is lost."""
         with self._lock:
-            lost = self._submitted - self._exported - self._failed
+            lost = self._submitted - self._exported - self._rejected - self._failed
             self._dropped = max(self._dropped, lost)
 
     def snapshot(self) -> StatsSnapshot:
@@ -125,11 +141,14 @@ class ExportStats:
                 failed=self._failed,
                 submitted=self._submitted,
                 dropped=self._dropped,
+                rejected=self._rejected,
                 in_flight=self._in_flight,
                 exports=self._exports,
                 failed_exports=self._failed_exports,
+                partial_exports=self._partial_exports,
                 last_ok=self._last_ok,
                 last_error=self._last_error,
+                last_partial=self._last_partial,
                 last_export_monotonic=self._last_at,
             )
 
@@ -181,7 +200,9 @@ class Recorder:
             except Exception as exc:  # an exporter must never raise into the SDK's worker
                 ok = False
                 failure = classify_exception(exc, secrets=self._secrets)
-            if not ok and failure is None:
+            if ok:
+                failure = self.attempts.last_outcome()  # a partial success counts apart
+            elif failure is None:
                 failure = self.attempts.last_failure() or ExportFailure(
                     Code.UNEXPECTED_RESPONSE,
                     "export failed before sending (encoding or request size limit)"

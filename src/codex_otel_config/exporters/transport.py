@@ -25,10 +25,11 @@ from typing import Any
 import urllib3
 from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTPTransport
 
+from codex_otel_config.exporters.answers import READ_LIMIT
 from codex_otel_config.exporters.attempts import AttemptLog, DeadlineReached
 from codex_otel_config.exporters.classify import classify_exception, classify_http
 
-__all__ = ["RecordingHttpTransport"]
+__all__ = ["NotDelivered", "RecordingHttpTransport"]
 
 #: Headers the SDK client itself sets; every other header comes from the settings only.
 _SDK_HEADERS = frozenset({"content-type", "user-agent", "content-encoding"})
@@ -65,6 +66,23 @@ class HttpResult(BaseHTTPResult):
         return self.response_headers
 
 
+class NotDelivered(Exception):
+    """An answer the SDK would count as success that delivered nothing (a redirect, an
+    HTML page): handed to the SDK as a failed, non-retryable attempt."""
+
+
+def _read_bounded(response: Any) -> bytes:
+    """At most :data:`READ_LIMIT` bytes of the answer (an OTLP answer is a few bytes; a
+    proxy's error page may be megabytes). The connection is reused when the body was read
+    whole, else dropped rather than drained."""
+    body: bytes = response.read(READ_LIMIT + 1) or b""
+    if len(body) > READ_LIMIT:
+        response.close()
+        return body[:READ_LIMIT]
+    response.release_conn()
+    return body
+
+
 def _is_tls_verification(exc: BaseException) -> bool:
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
@@ -92,6 +110,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
         attempts: AttemptLog,
         ssl_context: ssl.SSLContext | None = None,
         secrets: tuple[str, ...] = (),
+        signal: str | None = None,
     ) -> None:
         pool_kwargs: dict[str, Any] = {"retries": urllib3.Retry(0, redirect=False)}
         if ssl_context is not None:
@@ -100,6 +119,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
         self._headers = {name.lower(): value for name, value in headers.items()}
         self._attempts = attempts
         self._secrets = secrets
+        self._signal = signal
 
     def _effective_headers(self, sent: Mapping[str, str] | None) -> dict[str, str]:
         final = {k: v for k, v in (sent or {}).items() if k.lower() in _SDK_HEADERS}
@@ -126,7 +146,7 @@ class RecordingHttpTransport(BaseHTTPTransport):
                 headers=self._effective_headers(headers),
                 body=data,
                 timeout=urllib3.Timeout(total=bounded) if bounded is not None else None,
-                preload_content=True,
+                preload_content=False,  # the body is read bounded, below
                 redirect=False,
             )
         except Exception as error:  # the SDK's retry loop wants a result, not an exception
@@ -134,13 +154,28 @@ class RecordingHttpTransport(BaseHTTPTransport):
             self._attempts.record(failure)
             return HttpResult(error=error)
         response_headers = response.headers
-        self._attempts.record(
-            classify_http(response.status, response_headers, reason=response.reason)
+        try:
+            body = _read_bounded(response)
+        except Exception as error:  # cut mid-body: classified like any broken exchange
+            failure = classify_exception(error, secrets=self._secrets)
+            self._attempts.record(failure)
+            return HttpResult(error=error)
+        outcome = classify_http(
+            response.status,
+            response_headers,
+            reason=response.reason,
+            body=body,
+            signal=self._signal,
+            secrets=self._secrets,
         )
+        self._attempts.record(outcome)
+        if response.status < 400 and not outcome.delivered:
+            # The SDK counts every 2xx/3xx as delivered: say it was not, and final.
+            return HttpResult(error=NotDelivered(outcome.message))
         return HttpResult(
             status_code=response.status,
             reason=response.reason,
-            body=response.data or b"",
+            body=body,
             response_headers=response_headers,
         )
 
@@ -152,6 +187,8 @@ class RecordingHttpTransport(BaseHTTPTransport):
             return False
         if self._attempts.deadline_passed():
             return False  # a retry could not be sent anyway: skip the back-off
+        if self._attempts.refused_under_deadline():
+            return False  # someone waits for this flush/shutdown: say so now, not at its end
         if _is_tls_verification(exception):
             return False
         return isinstance(exception, _CONNECTION_ERRORS)

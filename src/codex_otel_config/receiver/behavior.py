@@ -48,6 +48,12 @@ class Behavior:
     metadata). ``body``: the error body (gRPC: the status details). ``delay``: seconds to wait
     before answering. ``blackhole``: read the request and never answer, until the receiver
     stops. ``require_header``: ``(name, value)`` that must be present, else 401.
+    ``rejected``: answer 200 with an OTLP ``partial_success`` rejecting that many items
+    (``ALL``: every item of the request; 0: a warning only) and ``partial_message``.
+    ``status_message``: the error body is a ``google.rpc.Status`` with this message, in the
+    request's encoding (protobuf or JSON), as the OTLP spec says. ``strict_json``: decode
+    OTLP JSON like the strictest collectors: a request without its top-level
+    ``resourceSpans`` / ``resourceLogs`` / ``resourceMetrics`` field is a 400.
     """
 
     status: int = 200
@@ -58,6 +64,23 @@ class Behavior:
     require_header: tuple[str, str] | None = None
     signals: frozenset[Signal] | None = None
     grpc_status: str | None = None
+    rejected: int | None = None
+    partial_message: str = ""
+    status_message: str | None = None
+    strict_json: bool = False
+
+    #: ``rejected=ALL``: reject every item of each request.
+    ALL = -1
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 308) -> Behavior:
+        """A load balancer sending the client elsewhere (``Location: location``)."""
+        return cls(status=status, response_headers={"location": location})
+
+    @classmethod
+    def partial(cls, rejected: int = -1, message: str = "rejected by policy") -> Behavior:
+        """200 with a ``partial_success`` rejecting ``rejected`` items (default: all)."""
+        return cls(rejected=rejected, partial_message=message)
 
     @classmethod
     def unauthorized(
@@ -103,12 +126,24 @@ class Answer:
     body: bytes
     delay: float
     grpc_code: str = "OK"
+    rejected: int | None = None
+    partial_message: str = ""
+    status_message: str | None = None
 
 
 def decide(behavior: Behavior, signal: Signal | None, headers: Mapping[str, str]) -> Answer:
     """The answer ``behavior`` gives to a request with these (lower-cased) headers."""
     if not behavior.applies_to(signal):
         return Answer(200, {}, b"", 0.0)
+    if behavior.status == 200 and behavior.rejected is not None:
+        return Answer(
+            200,
+            dict(behavior.response_headers),
+            b"",
+            behavior.delay,
+            rejected=behavior.rejected,
+            partial_message=behavior.partial_message,
+        )
     if behavior.blackhole:
         return Answer(None, {}, b"", behavior.delay)
     status, grpc_code = behavior.status, behavior.grpc_status
@@ -121,7 +156,14 @@ def decide(behavior: Behavior, signal: Signal | None, headers: Mapping[str, str]
         body = "" if status == 200 else f"{status} {_reason(status)}"
     raw = body.encode() if isinstance(body, str) else body
     grpc_code = grpc_code or grpc_code_for(status)
-    return Answer(status, dict(behavior.response_headers), raw, behavior.delay, grpc_code)
+    return Answer(
+        status,
+        dict(behavior.response_headers),
+        raw,
+        behavior.delay,
+        grpc_code,
+        status_message=behavior.status_message,
+    )
 
 
 def _reason(status: int) -> str:

@@ -62,6 +62,12 @@ RESPONSE_TYPES: dict[Signal, type[Message]] = {
     "logs": ExportLogsServiceResponse,
     "metrics": ExportMetricsServiceResponse,
 }
+#: The rejected-count field of each signal's ``partial_success``.
+REJECTED_FIELDS: dict[Signal, str] = {
+    "traces": "rejected_spans",
+    "logs": "rejected_log_records",
+    "metrics": "rejected_data_points",
+}
 
 _ID_LENGTHS = {"traceId": 16, "spanId": 8, "parentSpanId": 8}
 _ENUM_FIELDS = frozenset({"kind", "code", "severityNumber", "aggregationTemporality"})
@@ -92,8 +98,22 @@ def decompress(body: bytes, content_encoding: str) -> bytes:
     raise DecodeError(f"unsupported Content-Encoding {content_encoding!r}")
 
 
-def parse(signal: Signal, body: bytes, encoding: Encoding) -> tuple[Message, list[str]]:
-    """Parse an export request; returns the message and the tolerated problems."""
+#: The top-level field of each signal's OTLP JSON export request.
+TOP_FIELDS: dict[Signal, str] = {
+    "traces": "resourceSpans",
+    "logs": "resourceLogs",
+    "metrics": "resourceMetrics",
+}
+
+
+def parse(
+    signal: Signal, body: bytes, encoding: Encoding, *, strict: bool = False
+) -> tuple[Message, list[str]]:
+    """Parse an export request; returns the message and the tolerated problems.
+
+    ``strict``: a JSON request without its top-level field (``{}``) is an error, as in
+    collectors whose decoders require it (proto3 itself lets every field be absent).
+    """
     message = REQUEST_TYPES[signal]()
     if encoding == "protobuf":
         try:
@@ -106,6 +126,8 @@ def parse(signal: Signal, body: bytes, encoding: Encoding) -> tuple[Message, lis
         tree = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecodeError(f"body is not JSON: {exc}") from exc
+    if strict and not (isinstance(tree, dict) and TOP_FIELDS[signal] in tree):
+        raise DecodeError(f"missing field {TOP_FIELDS[signal]}")
     try:
         json_format.ParseDict(_otlp_to_proto_json(tree, problems, "$"), message)
     except json_format.ParseError as exc:
@@ -284,3 +306,13 @@ _EXTRACTORS: dict[Signal, Callable[[Any, Protocol], list[Item]]] = {
     "logs": _logs,
     "metrics": _metrics,
 }
+
+
+def partial_response(signal: Signal, partial: tuple[int, str] | None) -> Message:
+    """The Export*ServiceResponse of ``signal``, with ``partial_success`` set if given."""
+    response = RESPONSE_TYPES[signal]()
+    if partial is not None:
+        rejected, message = partial
+        setattr(response.partial_success, REJECTED_FIELDS[signal], rejected)
+        response.partial_success.error_message = message
+    return response

@@ -21,7 +21,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
 from .behavior import decide
-from .decode import RESPONSE_TYPES, items
+from .decode import items, partial_response
 from .records import Item, ReceivedRequest, Signal
 from .runtime import Runtime
 from .tls import ServerTls
@@ -75,6 +75,11 @@ class _Exports:
             context.abort(grpc.StatusCode.UNAVAILABLE, "receiver stopped")
         code = answer.grpc_code
         found = items(signal, request, "grpc") if code == "OK" else []
+        partial: tuple[int, str] | None = None
+        if code == "OK" and answer.rejected is not None:
+            rejected = len(found) if answer.rejected < 0 else min(answer.rejected, len(found))
+            found = found[: len(found) - rejected]
+            partial = (rejected, answer.partial_message)
         record(answer.status, code, found)
         if answer.delay > 0 and not runtime.hold(answer.delay, ended):
             context.abort(grpc.StatusCode.UNAVAILABLE, "receiver stopped")
@@ -82,8 +87,9 @@ class _Exports:
             context.set_trailing_metadata(
                 tuple((name.lower(), value) for name, value in answer.headers.items())
             )
-            context.abort(grpc.StatusCode[code], answer.body.decode("utf-8", errors="replace"))
-        return RESPONSE_TYPES[signal]()
+            details = answer.status_message or answer.body.decode("utf-8", errors="replace")
+            context.abort(grpc.StatusCode[code], details)
+        return partial_response(signal, partial)
 
 
 def _servicers(exports: _Exports) -> list[tuple[Any, Any]]:

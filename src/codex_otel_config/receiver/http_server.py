@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 from google.protobuf import json_format
 
 from .behavior import decide
-from .decode import RESPONSE_TYPES, DecodeError, decompress, encoding_for, items, parse
+from .decode import (
+    DecodeError,
+    decompress,
+    encoding_for,
+    items,
+    parse,
+    partial_response,
+)
 from .records import Encoding, Item, ReceivedRequest, Signal
 from .runtime import Runtime
 
@@ -149,18 +156,31 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, reply = answer.status, answer.body
+        reply_headers = dict(answer.headers)
         found: list[Item] = []
+        rejected = 0
         if status == 200:
-            status, reply, found = self._accept(signal, body, encoding, encoding_ok, problems)
+            status, reply, found = self._accept(
+                signal, body, encoding, encoding_ok, problems, runtime.behavior.strict_json
+            )
+            if status == 400:
+                reply, reply_headers = _status_body(reply.decode().strip(), encoding)
+            elif answer.rejected is not None:
+                rejected = len(found) if answer.rejected < 0 else min(answer.rejected, len(found))
+                found = found[: len(found) - rejected]
+        elif answer.status_message is not None:
+            reply, status_headers = _status_body(answer.status_message, encoding)
+            reply_headers.update(status_headers)
         record(status, found)
         if answer.delay > 0 and not runtime.hold(answer.delay):
             self.close_connection = True
             return
         if status == 200:
             assert encoding is not None
-            self._reply(200, *_success(signal, encoding))
+            partial = (rejected, answer.partial_message) if answer.rejected is not None else None
+            self._reply(200, *_success(signal, encoding, partial))
         else:
-            self._reply(status, reply, dict(answer.headers))
+            self._reply(status, reply, reply_headers)
 
     def _accept(
         self,
@@ -169,6 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         encoding: Encoding | None,
         encoding_ok: bool,
         problems: list[str],
+        strict: bool = False,
     ) -> tuple[int, bytes, list[Item]]:
         """Decode an export the behaviour lets through: 200, 415 or 400, and the items."""
         if encoding is None:
@@ -177,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not encoding_ok:
             return 400, f"400 Bad Request: {problems[-1]}\n".encode(), []
         try:
-            request, tolerated = parse(signal, body, encoding)
+            request, tolerated = parse(signal, body, encoding, strict=strict)
         except DecodeError as exc:
             problems.append(str(exc))
             return 400, f"400 Bad Request: {exc}\n".encode(), []
@@ -215,9 +236,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _success(signal: Signal, encoding: Encoding) -> tuple[bytes, dict[str, str], str]:
-    """An empty Export*ServiceResponse in the request's encoding."""
-    response = RESPONSE_TYPES[signal]()
+def _success(
+    signal: Signal, encoding: Encoding, partial: tuple[int, str] | None = None
+) -> tuple[bytes, dict[str, str], str]:
+    """An Export*ServiceResponse in the request's encoding: empty, or with ``partial``
+    (rejected count, message) as its ``partial_success``."""
+    response = partial_response(signal, partial)
     if encoding == "json":
         return json_format.MessageToJson(response).encode(), {}, "application/json"
     return response.SerializeToString(), {}, "application/x-protobuf"
+
+
+def _status_body(message: str, encoding: Encoding | None) -> tuple[bytes, dict[str, str]]:
+    """A ``google.rpc.Status`` error body in the request's encoding (the OTLP spec's form)."""
+    from google.rpc.status_pb2 import Status
+
+    status = Status(message=message)
+    if encoding == "json":
+        return json_format.MessageToJson(status).encode(), {"Content-Type": "application/json"}
+    return status.SerializeToString(), {"Content-Type": "application/x-protobuf"}

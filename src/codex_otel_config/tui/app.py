@@ -1,22 +1,26 @@
-"""The ``codex-otel-config tui`` app: the state, the actions and the workers behind them.
+"""The ``codex-otel-config tui`` app: the actions and the workers behind them, over one
+:class:`~codex_otel_config.tui.state.ConsoleState`.
 
-Every action calls the same library functions as ``check`` and ``send-test-events``
-(through :mod:`codex_otel_config.tui.backend`). Anything that may touch the network runs in a
-thread worker that posts :mod:`~codex_otel_config.tui.messages` back, so the UI thread never
-waits on a socket. The app takes its inputs explicitly (files, environment name, an environ
-mapping, overrides, demo) so tests drive it without touching ``os.environ``.
+Every action calls the same library functions as ``check`` and ``send-test-events`` (through
+:mod:`codex_otel_config.tui.backend`). Anything that may touch the network runs in a thread
+worker that posts :mod:`~codex_otel_config.tui.messages` back, so the UI thread never waits
+on a socket and only the UI thread changes the state. The console keeps **one pipeline**:
+built when the settings load (and rebuilt on reload or an environment change, the old one
+shut down), ``t`` emits through it, ``f`` flushes it, ``s`` shuts it down. The app takes its
+inputs explicitly (files, environment name, an environ mapping, overrides, demo) so tests
+drive it without touching ``os.environ``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import tempfile
+import signal
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -34,20 +38,35 @@ from codex_otel_config.tui import backend, render
 from codex_otel_config.tui.messages import (
     CheckDone,
     CheckProgress,
+    PipelineBuilt,
     ProviderReport,
     ScenarioDone,
     ScenarioStep,
 )
 from codex_otel_config.tui.render import Masking
+from codex_otel_config.tui.reportfile import default_report_dir, save_report
 from codex_otel_config.tui.screens import DEFAULT_ONLY, EnvironmentPicker, HelpScreen, MainScreen
-from codex_otel_config.tui.state import EndpointBoard
+from codex_otel_config.tui.state import (
+    CheckEntry,
+    ConsoleState,
+    EndpointBoard,
+    LivePipeline,
+    NoteEntry,
+    PipelineReportEntry,
+    SendEntry,
+)
 from codex_otel_config.tui.widgets import (
     EndpointsTable,
     Provenance,
     ResultsPane,
     RowDetail,
     SettingsTree,
+    StatusLine,
 )
+
+if TYPE_CHECKING:
+    from codex_otel_config.bootstrap import FlushReport, OtelProvider, ShutdownReport
+    from codex_otel_config.check import Finding
 
 #: The actions, in footer order. Each is also a command-palette entry (``get_system_commands``).
 ACTION_BINDINGS: tuple[Binding, ...] = (
@@ -56,15 +75,17 @@ ACTION_BINDINGS: tuple[Binding, ...] = (
         "t",
         "send_test",
         "Test 401",
-        tooltip="Send the test auth-401 events, then force-flush and shut down",
+        tooltip="Send the test auth-401 events through the live pipeline, then force-flush",
     ),
     Binding("f", "flush", "Flush", tooltip="Force-flush the live pipeline; per-signal report"),
     Binding("s", "shutdown", "Shutdown", tooltip="Shut down the live pipeline; per-signal report"),
-    Binding("r", "reload", "Reload", tooltip="Reload settings (re-read files and environment)"),
+    Binding(
+        "r", "reload", "Reload", tooltip="Reload settings (files and environment); new pipeline"
+    ),
     Binding("e", "pick_environment", "Env", tooltip="Pick the settings environment"),
     Binding("c", "copy_report", "Copy", tooltip="Copy the JSON report (and save it to a file)"),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="Show the keys"),
-    Binding("q", "quit", "Quit", tooltip="Quit (shutting down a live pipeline first)"),
+    Binding("q", "quit", "Quit", tooltip="Quit (shutting down the live pipeline first)"),
 )
 
 #: Command-palette names of the actions (the footer keeps the short labels).
@@ -81,9 +102,18 @@ PALETTE_TITLES: dict[str, str] = {
 SPINNER_INTERVAL = 0.1
 RECEIVED_INTERVAL = 0.5
 QUIT_SHUTDOWN_TIMEOUT = 2.0
+#: Signals that end the app the way ``q`` does, so the terminal is restored (exit 128+n).
+EXIT_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
 
-
+Severity = Literal["information", "warning", "error"]
 T = TypeVar("T")
+
+
+class _Outcome:
+    """What a call run on a daemon thread returned or raised."""
+
+    value: object = None
+    error: BaseException | None = None
 
 
 def until_exit(call: Callable[[], T]) -> T:
@@ -94,13 +124,13 @@ def until_exit(call: Callable[[], T]) -> T:
     pipeline it leaves live. Raises ``WorkerCancelled`` when abandoned."""
     worker = get_current_worker()
     done = threading.Event()
-    box: dict[str, Any] = {}
+    outcome = _Outcome()
 
     def run() -> None:
         try:
-            box["value"] = call()
+            outcome.value = call()
         except BaseException as exc:
-            box["error"] = exc
+            outcome.error = exc
         finally:
             done.set()
 
@@ -108,14 +138,28 @@ def until_exit(call: Callable[[], T]) -> T:
     while not done.wait(0.1):
         if worker.is_cancelled:
             raise WorkerCancelled("the app is exiting")
-    if "error" in box:
-        raise box["error"]
-    result: T = box["value"]
-    return result
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value  # type: ignore[return-value]
+
+
+def shutdown_bounded(provider: OtelProvider, timeout: float = QUIT_SHUTDOWN_TIMEOUT) -> None:
+    """Shut ``provider`` down from a daemon thread, waiting at most ``timeout`` + 1 s: leaving
+    must not hang on a collector that never answers."""
+    thread = threading.Thread(
+        target=provider.shutdown, kwargs={"timeout": timeout}, name="tui-exit", daemon=True
+    )
+    thread.start()
+    thread.join(timeout + 1)
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 class OtelConsoleApp(App[None]):
-    """Resolved settings, a live endpoint check, the test auth-401 send and its reports."""
+    """Resolved settings, a live endpoint check, the test auth-401 send through one live
+    pipeline, and that pipeline's flush and shutdown reports."""
 
     CSS_PATH = "app.tcss"
     TITLE = "codex-otel-config"
@@ -133,9 +177,13 @@ class OtelConsoleApp(App[None]):
         report_dir: Path | None = None,
         stable: bool = False,
         stable_paths: Iterable[str] = (),
+        exit_on_signals: bool = False,
     ) -> None:
-        """``stable`` hides timings, loopback ports, spinners and ``stable_paths`` (for
-        reproducible screenshots); ``report_dir`` is where ``c`` saves the JSON report."""
+        """``stable`` hides timings, loopback ports, random ids, spinners and ``stable_paths``
+        (for reproducible screenshots); ``report_dir`` is where ``c`` saves the JSON report
+        (default: the per-user state folder, see :mod:`~codex_otel_config.tui.reportfile`);
+        ``exit_on_signals`` (the command sets it) makes SIGTERM and SIGHUP end the app like
+        ``q``, from before the terminal is switched to application mode."""
         super().__init__()
         self.files = [Path(f) for f in files] if files else None
         self.env_name = env
@@ -145,24 +193,12 @@ class OtelConsoleApp(App[None]):
         self.timeout = timeout
         self.report_dir = report_dir
         self.masking = Masking(stable=stable, paths=tuple(stable_paths))
-        self.settings: OtelSettings | None = None
-        self.settings_error: SettingsError | None = None
-        self.board = EndpointBoard()
-        self.check_report: Any | None = None
-        self.check_error: str | None = None
-        self.scenario: Any | None = None
-        self.scenario_error: str | None = None
-        self.flush_report: Any | None = None
-        self.shutdown_report: Any | None = None
-        self.provider_error: str | None = None
-        self.provider: Any | None = None
-        self.demo_session: backend.DemoSession | None = None
-        self.busy: set[str] = set()
-        self.scenario_steps: list[str] = []
-        self._recent: list[str] = []
+        self.state = ConsoleState()
         self.last_report_path: Path | None = None
-        self._check_run = 0
+        self.status: tuple[str, Severity] = ("", "information")
         self._spinner: Timer | None = None
+        self._exit_on_signals = exit_on_signals
+        self._send_when_built = False
         self.main = MainScreen(demo=demo)
 
     # --- set-up ---------------------------------------------------------------------------
@@ -175,18 +211,38 @@ class OtelConsoleApp(App[None]):
             widget.masking = self.masking
         if self.demo:
             try:
-                self.demo_session = backend.start_demo()
+                self.state.demo = backend.start_demo()
             except Exception as exc:  # a port race or missing grpc: say so, keep the app up
-                self.notify(f"demo receiver could not start: {exc}", severity="error")
+                self.say(f"demo receiver could not start: {_error_text(exc)}", "error")
             else:
                 self.set_interval(RECEIVED_INTERVAL, self._refresh_received)
         self._load_settings()
+        self._new_pipeline(why="")
         if not self.masking.stable:
             self._spinner = self.set_interval(SPINNER_INTERVAL, self._tick, pause=True)
 
+    def on_load(self) -> None:
+        """SIGTERM and SIGHUP end the app like ``q`` (terminal modes, alternate screen and
+        mouse tracking restored by the driver) instead of killing it mid-screen. ``Load``
+        comes before the driver switches the terminal, so there is no window without them."""
+        if not self._exit_on_signals or threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for number in EXIT_SIGNALS:
+            loop.add_signal_handler(number, self._exit_on_signal, number)
+
+    def _exit_on_signal(self, number: signal.Signals) -> None:
+        self.exit(return_code=128 + int(number))
+
     def on_unmount(self) -> None:
-        if self.demo_session is not None:
-            self.demo_session.stop()
+        # The signal handlers stay until the event loop closes (which removes them), so a
+        # second SIGTERM during this bounded shutdown cannot kill the app before the driver
+        # has restored the terminal.
+        pipeline, self.state.pipeline = self.state.pipeline, None
+        if pipeline is not None:  # left without q (a signal, a test): still bounded
+            shutdown_bounded(pipeline.provider)
+        if self.state.demo is not None:
+            self.state.demo.stop()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The actions in the command palette, each saying its key."""
@@ -201,17 +257,23 @@ class OtelConsoleApp(App[None]):
         yield SystemCommand("Help: keys", "Every key of this app (key ?)", self.action_help)
         yield from super().get_system_commands(screen)
 
+    def say(self, text: str, severity: Severity = "information") -> None:
+        """Tell the user on the status line (a toast would cover the results)."""
+        self.status = (text, severity)
+        self.main.query_one(StatusLine).show(text, severity, self.masking)
+
     # --- settings -------------------------------------------------------------------------
 
     def _effective_overrides(self) -> dict[str, Any]:
         overrides = dict(self.overrides)
-        if self.demo_session is not None:
-            overrides.update(self.demo_session.overrides)
+        if self.state.demo is not None:
+            overrides.update(self.state.demo.overrides)
         return overrides
 
     def _load_settings(self) -> None:
         """Load on the UI thread: files and variables only, never the network."""
-        self._check_run += 1  # any check still running belongs to the old settings
+        state = self.state
+        state.check_run += 1  # any check still running belongs to the old settings
         try:
             settings = backend.load(
                 files=self.files,
@@ -220,15 +282,14 @@ class OtelConsoleApp(App[None]):
                 overrides=self._effective_overrides(),
             )
         except SettingsError as error:
-            self.settings, self.settings_error = None, error
+            state.settings, state.settings_error = None, error
         except Exception as exc:  # never a traceback: show it as a problem
-            self.settings = None
-            self.settings_error = SettingsError([Problem("settings", "", f"{exc}")])
+            state.settings = None
+            state.settings_error = SettingsError([Problem("settings", "", f"{exc}")])
         else:
-            self.settings, self.settings_error = settings, None
-        self.board = EndpointBoard.from_settings(self.settings)
-        self.check_report = None
-        self.check_error = None
+            state.settings, state.settings_error = settings, None
+        state.board = EndpointBoard.from_settings(state.settings)
+        state.results = [e for e in state.results if not isinstance(e, CheckEntry)]
         if self._spinner is not None:
             self._spinner.pause()
         self._show_settings()
@@ -236,15 +297,18 @@ class OtelConsoleApp(App[None]):
     def _show_settings(self) -> None:
         tree = self.main.query_one(SettingsTree)
         table = self.main.query_one(EndpointsTable)
-        if self.settings is not None:
-            tree.show_settings(self.settings)
-            demo = "  ·  demo receiver" if self.demo_session is not None else ""
-            self.sub_title = f"env {self.settings.environment}{demo}"
+        settings = self.state.settings
+        if settings is not None:
+            tree.show_settings(settings)
+            demo = " · demo receiver" if self.state.demo is not None else ""
+            self.sub_title = f"env {self.masking.text(settings.environment)}{demo}"
         else:
-            assert self.settings_error is not None
-            tree.show_problems(self.settings_error.problems)
-            self.sub_title = "settings not loaded"
-        table.show_rows(self.board.rows)
+            assert self.state.settings_error is not None
+            tree.show_problems(self.state.settings_error.problems)
+            self.sub_title = "not loaded"
+            self.say("The settings did not load: see Results, fix them and press r.", "error")
+        self.main.query_one("#settings-box").border_title = f"Settings · {self.sub_title}"
+        table.show_rows(self.state.board.rows)
         self._refresh_received()
         self._show_detail()
         self._show_provenance()
@@ -255,91 +319,69 @@ class OtelConsoleApp(App[None]):
     def _show_detail(self) -> None:
         table = self.main.query_one(EndpointsTable)
         detail = self.main.query_one(RowDetail)
-        if self.settings is None:
+        if self.state.settings is None:
             detail.update(Text("Settings not loaded — see Results.", style="bold red"))
             return
-        signal = table.selected_signal
-        row = self.board.rows.get(signal) if signal else None
-        shown = render.row_detail(row, self.masking, self.board.running)
-        if self.demo_session is not None and signal:
-            got = Text(self.demo_session.received_line(signal), style="cyan")
+        signal_name = table.selected_signal
+        row = self.state.board.rows.get(signal_name) if signal_name else None
+        shown = render.row_detail(row, self.masking, self.state.board.running)
+        if self.state.demo is not None and row is not None:
+            got = Text(backend.received_line(self.state.demo, row.signal), style="cyan")
             shown = Group(shown, got)
         detail.update(shown)
 
     def _show_provenance(self, key: str | None = None) -> None:
+        """The selected setting in full, across the screen: key, value (masked), layer."""
         label = self.main.query_one(Provenance)
         tree = self.main.query_one(SettingsTree)
-        if self.settings is None:
-            label.update("")
+        settings = self.state.settings
+        if settings is None:
+            label.update(Text("Settings not loaded — see Results.", style="bold red"))
             return
         if key is None:
             node = tree.cursor_node
             key = node.data if node is not None else None
         if not key:
-            label.update(Text("↑↓ pick a value: its layer shows here", style="dim"))
+            label.update(Text("↑↓ pick a value: its full value and layer show here", style="dim"))
             return
-        source = self.settings.source_of(key)
-        where = source.describe()
+        line = tree.lines.get(key)
+        source = settings.source_of(key)
+        where = line.where if line is not None else source.describe()
+        demo = self.state.demo
         if (
-            self.demo_session is not None
+            demo is not None
             and source.layer == "override"
-            and key.split(".", 1)[0] in {k.split(".", 1)[0] for k in self.demo_session.overrides}
+            and key.split(".", 1)[0] in {k.split(".", 1)[0] for k in demo.overrides}
         ):
             where += " (--demo: the local receiver)"
-        text = Text(key, style="bold")
-        if key in tree.values:
-            text.append(f" = {tree.values[key]}")
+        text = Text(self.masking.text(key), style="bold", overflow="fold")
+        if line is not None:
+            text.append(" = ", style="dim")
+            text.append(line.value)
         text.append("\nfrom ", style="dim")
-        text.append(self.masking.text(where))
+        text.append(self.masking.text(where), style="italic")
         label.update(text)
 
     def _show_results(self, *, scroll_home: bool = False) -> None:
         pane = self.main.query_one(ResultsPane)
-        masking = self.masking
-        if self.settings_error is not None:
-            pane.show(render.problems(self.settings_error.problems, masking))
+        state, masking = self.state, self.masking
+        pane.border_title = f"Results · {self._pipeline_label()}"
+        if state.settings_error is not None:
+            pane.show(render.problems(state.settings_error.problems, masking))
             return
-        sections: dict[str, list[RenderableType]] = {"test": [], "pipeline": [], "check": []}
-        test = sections["test"]
-        if "scenario" in self.busy:
-            steps = Text("Sending the test auth-401 events…", style="bold cyan")
-            for step in self.scenario_steps:
-                steps.append(f"\n  {step}", style="cyan")
-            test.append(steps)
-        if self.scenario_error:
-            test.append(
-                Text(f"✗ test send failed: {masking.text(self.scenario_error)}", style="bold red")
+        parts: list[RenderableType] = []
+        if state.activity == "sending":
+            steps = Text(
+                f"Sending the test auth-401 events through pipeline #{state.pipelines_built}…",
+                style="bold cyan",
             )
-        if self.scenario is not None:
-            test.extend(backend.scenario_parts(self.scenario, masking))
-            for title, report in (
-                ("Force-flush", backend.scenario_flush(self.scenario)),
-                ("Shutdown", backend.scenario_shutdown(self.scenario)),
-            ):
-                if report is not None:
-                    test.append(render.report_table(title, report, masking))
-        pipeline = sections["pipeline"]
-        if self.flush_report is not None:
-            pipeline.append(render.report_table("Force-flush (f)", self.flush_report, masking))
-        if self.shutdown_report is not None:
-            pipeline.append(render.report_table("Shutdown (s)", self.shutdown_report, masking))
-        if self.provider_error:
-            pipeline.append(Text(f"✗ {masking.text(self.provider_error)}", style="bold red"))
-        check = sections["check"]
-        if self.check_error:
-            check.append(
-                Text(f"✗ check failed: {masking.text(self.check_error)}", style="bold red")
-            )
-        general = render.general_findings(self.board.general, masking)
-        if general is not None and self.check_report is None:
-            check.append(Text("Settings findings", style="bold"))
-            check.append(general)
-        if self.check_report is not None:
-            check.append(backend.check_summary(self.check_report, masking))
-        # The latest action's section first: what the user just asked for is on top.
-        order = [*self._recent, *(name for name in sections if name not in self._recent)]
-        parts: list[RenderableType | None] = [p for name in order for p in sections[name]]
-        if not any(p is not None for p in parts):
+            for step in state.scenario_steps:
+                steps.append(f"\n  {masking.text(step)}", style="cyan")
+            parts.append(steps)
+        for entry in state.results:  # newest first
+            general = state.board.general if isinstance(entry, CheckEntry) else ()
+            parts.extend(render.result_entry(entry, masking, general))
+        if not parts:
             parts.append(
                 Text.assemble(
                     ("v", "bold cyan"),
@@ -355,20 +397,25 @@ class OtelConsoleApp(App[None]):
         if scroll_home:
             pane.scroll_home(animate=False)
 
-    def _touch(self, section: str) -> None:
-        """Move ``section`` to the top of the results pane."""
-        if section in self._recent:
-            self._recent.remove(section)
-        self._recent.insert(0, section)
+    def _pipeline_label(self) -> str:
+        state = self.state
+        if state.activity is not None:
+            return f"pipeline #{state.pipelines_built} {state.activity}…"
+        if state.pipeline is not None:
+            return f"pipeline #{state.pipeline.number} live"
+        if state.pipelines_built:
+            return f"pipeline #{state.pipelines_built} shut down"
+        return "no pipeline"
 
     def _refresh_received(self) -> None:
-        if self.demo_session is None:
+        demo = self.state.demo
+        if demo is None:
             return
         table = self.main.query_one(EndpointsTable)
         changed = False
-        for signal, text in self.demo_session.received().items():
-            if self.board.set_received(signal, text):
-                table.update_row(self.board.rows[signal])
+        for signal_name, text in backend.received(demo).items():
+            if self.state.board.set_received(signal_name, text):
+                table.update_row(self.state.board.rows[signal_name])
                 changed = True
         if changed:
             self._show_detail()
@@ -386,38 +433,39 @@ class OtelConsoleApp(App[None]):
     def _node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         self._show_provenance(event.node.data or "")
 
-    # --- actions --------------------------------------------------------------------------
+    # --- check ----------------------------------------------------------------------------
 
     def _need_settings(self) -> OtelSettings | None:
-        if self.settings is None:
-            self.notify("The settings did not load: fix them and press r.", severity="error")
-        return self.settings
+        if self.state.settings is None:
+            self.say("The settings did not load: fix them and press r.", "error")
+        return self.state.settings
 
     def action_validate(self) -> None:
         """``v``: run the check; rows fill in stage by stage."""
         settings = self._need_settings()
         if settings is None:
             return
-        if self.board.running:
-            self.notify("A check is already running.")
+        state = self.state
+        if state.board.running:
+            self.say("A check is already running.", "warning")
             return
-        self._check_run += 1
-        self.check_report, self.check_error = None, None
-        self.board = EndpointBoard.from_settings(settings)
-        self.board.start()
+        state.check_run += 1
+        state.board = EndpointBoard.from_settings(settings)
+        state.board.start()
+        state.push(CheckEntry(state.check_run))
         table = self.main.query_one(EndpointsTable)
-        table.show_rows(self.board.rows)
+        table.show_rows(state.board.rows)
         self._refresh_received()
         if self._spinner is not None:
             self._spinner.resume()
         self._show_detail()
-        self._touch("check")
         self._show_results(scroll_home=True)
-        self._check_worker(self._check_run, settings)
+        self.say("Checking the endpoints…")
+        self._check_worker(state.check_run, settings)
 
     @work(thread=True, group="check", exit_on_error=False)
     def _check_worker(self, run: int, settings: OtelSettings) -> None:
-        def progress(finding: Any) -> None:
+        def progress(finding: Finding) -> None:
             self.post_message(CheckProgress(run, finding))
 
         try:
@@ -429,60 +477,154 @@ class OtelConsoleApp(App[None]):
         except WorkerCancelled:
             return
         except Exception as exc:
-            self.post_message(CheckDone(run, None, f"{type(exc).__name__}: {exc}"))
+            self.post_message(CheckDone(run, None, _error_text(exc)))
         else:
             self.post_message(CheckDone(run, report))
 
     def on_check_progress(self, message: CheckProgress) -> None:
-        if message.run != self._check_run:
+        if message.run != self.state.check_run:
             return
-        signal = self.board.apply(message.finding)
+        signal_name = self.state.board.apply(message.finding)
         table = self.main.query_one(EndpointsTable)
-        if signal is not None:
-            table.update_row(self.board.rows[signal])
+        if signal_name is not None:
+            table.update_row(self.state.board.rows[signal_name])
         else:
             self._show_results()
-        if signal is None or signal == table.selected_signal:
+        if signal_name is None or signal_name == table.selected_signal:
             self._show_detail()
 
     def on_check_done(self, message: CheckDone) -> None:
-        if message.run != self._check_run:
+        state = self.state
+        if message.run != state.check_run:
             return
-        self.board.finish()
+        state.board.finish()
         if self._spinner is not None:
             self._spinner.pause()
-        self.check_report, self.check_error = message.report, message.error
+        state.push(CheckEntry(message.run, message.report, message.error))
         table = self.main.query_one(EndpointsTable)
-        for row in self.board.rows.values():
+        for row in state.board.rows.values():
             table.update_row(row)
         self._show_detail()
         self._show_results(scroll_home=True)
         if message.report is not None:
-            status = backend.report_status(message.report)
-            severity = {"ok": "information", "warn": "warning"}.get(status, "error")
-            self.notify(f"Check finished: {status}", severity=severity)  # type: ignore[arg-type]
+            status = message.report.status
+            severity: Severity = {"ok": "information", "warn": "warning"}.get(status, "error")  # type: ignore[assignment]
+            self.say(f"Check finished: {status}", severity)
+        else:
+            self.say("The check could not run; see Results.", "error")
+
+    # --- the pipeline ---------------------------------------------------------------------
+
+    def _pipeline_busy(self) -> bool:
+        if self.state.activity is None:
+            return False
+        self.say(
+            f"Pipeline #{self.state.pipelines_built} is {self.state.activity}; wait for it.",
+            "warning",
+        )
+        return True
+
+    def _new_pipeline(self, *, why: str) -> None:
+        """Retire the live pipeline (its shutdown report shows why) and build the next one."""
+        state = self.state
+        old, state.pipeline = state.pipeline, None
+        if old is not None:
+            self._report_worker(old.number, old.provider, "shutdown", f"retired: {why}")
+        settings = state.settings
+        if settings is None or not settings.exports_anything:
+            state.activity = None
+            self._show_results()
+            return
+        number = state.next_pipeline_number()
+        state.activity = "building"
+        self._show_results()
+        self._build_worker(number, settings, why)
+
+    @work(thread=True, group="pipeline", exit_on_error=False)
+    def _build_worker(self, number: int, settings: OtelSettings, why: str) -> None:
+        try:
+            provider = until_exit(lambda: backend.build(settings))
+        except WorkerCancelled:
+            return
+        except Exception as exc:
+            self.post_message(PipelineBuilt(number, None, _error_text(exc)))
+        else:
+            self.post_message(PipelineBuilt(number, provider, why=why))
+
+    def on_pipeline_built(self, message: PipelineBuilt) -> None:
+        state = self.state
+        provider = message.provider
+        if message.number != state.pipelines_built:  # superseded while it was being built
+            if provider is not None:
+                self._report_worker(message.number, provider, "shutdown", "retired: superseded")
+            return
+        if state.activity == "building":
+            state.activity = None
+        send_now, self._send_when_built = self._send_when_built, False
+        if provider is None:
+            error = message.error or "nothing is exported"
+            state.push(NoteEntry(f"✗ pipeline #{message.number} not built: {error}", error=True))
+            self.say(f"Pipeline #{message.number} could not be built; see Results.", "error")
+        else:
+            environment = state.settings.environment if state.settings else ""
+            state.pipeline = LivePipeline(message.number, provider, environment)
+            signals = ", ".join(provider.signals)
+            text = f"Pipeline #{message.number} built ({signals})"
+            if message.why:
+                text += f": {message.why}"
+            if message.number > 1:
+                state.push(NoteEntry(text))
+            self.say(text)
+        self._show_results(scroll_home=True)
+        if send_now and state.pipeline is not None and state.activity is None:
+            self.action_send_test()
 
     def action_send_test(self) -> None:
-        """``t``: emit the test auth-401 scenario through a fresh pipeline, flush, shut down."""
+        """``t``: emit the test auth-401 scenario through the live pipeline and force-flush it
+        (a new pipeline is built first when the last one was shut down)."""
         settings = self._need_settings()
-        if settings is None or "scenario" in self.busy:
+        if settings is None:
             return
         if not settings.exports_anything:
-            self.notify("No signal is exported (every exporter is none).", severity="warning")
+            self.say("No signal is exported (every exporter is none).", "warning")
             return
-        self.busy.add("scenario")
-        self.scenario_steps.clear()
-        self.scenario, self.scenario_error = None, None
-        self._touch("test")
+        state = self.state
+        if state.activity == "building":  # pressed at start-up: send once it is built
+            self._send_when_built = True
+            self.say(f"Pipeline #{state.pipelines_built} is being built; sending next…")
+            return
+        if self._pipeline_busy():
+            return
+        pipeline = state.pipeline
+        why = ""
+        if pipeline is None:
+            previous = state.pipelines_built
+            number = state.next_pipeline_number()
+            why = f"pipeline #{previous} is no longer live" if previous else "none was live"
+            self.say(f"Building pipeline #{number} ({why}), then sending…")
+            provider = None
+        else:
+            number, provider = pipeline.number, pipeline.provider
+            self.say(f"Sending the test events through pipeline #{number}…")
+        state.activity = "sending"
+        state.scenario_steps.clear()
         self._show_results(scroll_home=True)
-        self._scenario_worker(settings)
+        self._send_worker(number, provider, settings, why)
 
-    @work(thread=True, group="scenario", exit_on_error=False)
-    def _scenario_worker(self, settings: OtelSettings) -> None:
+    @work(thread=True, group="pipeline", exit_on_error=False)
+    def _send_worker(
+        self, number: int, provider: OtelProvider | None, settings: OtelSettings, why: str
+    ) -> None:
         try:
+            if provider is None:
+                provider = until_exit(lambda: backend.build(settings))
+                self.post_message(PipelineBuilt(number, provider, why=why))
+            live = provider
+            if live is None:
+                raise ValueError("no signal is exported (every exporter is none)")
             result = until_exit(
                 lambda: backend.send_test_events(
-                    settings,
+                    live,
                     timeout=self.timeout,
                     on_step=lambda text: self.post_message(ScenarioStep(text)),
                 )
@@ -490,94 +632,103 @@ class OtelConsoleApp(App[None]):
         except WorkerCancelled:
             return
         except Exception as exc:
-            self.post_message(ScenarioDone(None, f"{type(exc).__name__}: {exc}"))
+            self.post_message(ScenarioDone(number, None, _error_text(exc)))
         else:
-            self.post_message(ScenarioDone(result))
+            self.post_message(ScenarioDone(number, result))
 
     def on_scenario_step(self, message: ScenarioStep) -> None:
-        if "scenario" in self.busy:
-            self.scenario_steps.append(message.text)
+        if self.state.activity == "sending":
+            self.state.scenario_steps.append(message.text)
             self._show_results()
 
     def on_scenario_done(self, message: ScenarioDone) -> None:
-        self.busy.discard("scenario")
-        self.scenario_steps.clear()
-        self.scenario, self.scenario_error = message.result, message.error
+        state = self.state
+        if message.number == state.pipelines_built:
+            state.activity = None
+        state.scenario_steps.clear()
+        state.push(SendEntry(message.number, message.result, message.error))
         self._refresh_received()
         self._show_results(scroll_home=True)
         if message.error:
-            self.notify("The test send failed; see Results.", severity="error")
+            self.say("The test send failed; see Results.", "error")
         else:
-            self.notify("Test events sent; flush and shutdown reports in Results.")
+            self.say(f"Test events sent through pipeline #{message.number} and flushed.")
 
     def action_flush(self) -> None:
-        """``f``: force-flush the live pipeline (built from the settings if there is none)."""
-        settings = self._need_settings()
-        if settings is None or "provider" in self.busy:
-            return
-        self.busy.add("provider")
-        self._provider_worker("flush", settings)
+        """``f``: force-flush the live pipeline."""
+        self._pipeline_action("flush")
 
     def action_shutdown(self) -> None:
         """``s``: shut the live pipeline down and show what each signal managed to export."""
-        if self._need_settings() is None or "provider" in self.busy:
-            return
-        if self.provider is None:
-            self.notify("No live pipeline to shut down (press f to start one, t to send).")
-            return
-        self.busy.add("provider")
-        self._provider_worker("shutdown", None)
+        self._pipeline_action("shutdown")
 
-    @work(thread=True, group="provider", exit_on_error=False)
-    def _provider_worker(self, kind: str, settings: OtelSettings | None) -> None:
+    def _pipeline_action(self, kind: Literal["flush", "shutdown"]) -> None:
+        if self._need_settings() is None or self._pipeline_busy():
+            return
+        pipeline = self.state.pipeline
+        if pipeline is None:
+            gone = self.state.pipelines_built
+            before = f"pipeline #{gone} was shut down" if gone else "nothing is exported"
+            self.say(f"No live pipeline ({before}); t builds a new one and sends.", "warning")
+            return
+        self.state.activity = "flushing" if kind == "flush" else "shutting down"
+        self._show_results()
+        self._report_worker(pipeline.number, pipeline.provider, kind, "")
+
+    @work(thread=True, group="pipeline", exit_on_error=False)
+    def _report_worker(
+        self,
+        number: int,
+        provider: OtelProvider,
+        kind: Literal["flush", "shutdown"],
+        why: str,
+    ) -> None:
+        call: Callable[[], FlushReport | ShutdownReport] = (
+            (lambda: provider.force_flush(timeout=self.timeout))
+            if kind == "flush"
+            else (lambda: provider.shutdown(timeout=self.timeout))
+        )
         try:
-            if self.provider is None and settings is not None:
-                self.provider = backend.build(settings)
-            provider = self.provider
-            if provider is None:
-                self.post_message(ProviderReport(kind, None, "no signal is exported"))
-                return
-            if kind == "flush":
-                report = until_exit(lambda: provider.force_flush(timeout=self.timeout))
-            else:
-                report = until_exit(lambda: provider.shutdown(timeout=self.timeout))
-                self.provider = None
+            report = until_exit(call)
         except WorkerCancelled:
             return
         except Exception as exc:
-            self.post_message(ProviderReport(kind, None, f"{type(exc).__name__}: {exc}"))
+            self.post_message(ProviderReport(number, kind, None, _error_text(exc), why=why))
         else:
-            self.post_message(ProviderReport(kind, report))
+            self.post_message(ProviderReport(number, kind, report, why=why))
 
     def on_provider_report(self, message: ProviderReport) -> None:
-        self.busy.discard("provider")
-        self.provider_error = f"{message.kind}: {message.error}" if message.error else None
-        if message.kind == "flush" and message.report is not None:
-            self.flush_report = message.report
-        elif message.kind == "shutdown" and message.report is not None:
-            self.shutdown_report = message.report
-        self._touch("pipeline")
+        state = self.state
+        current = state.pipeline is not None and state.pipeline.number == message.number
+        if not message.why and message.number == state.pipelines_built:
+            state.activity = None
+        if message.kind == "shutdown" and current:
+            state.pipeline = None
+        state.push(
+            PipelineReportEntry(
+                message.number, message.kind, message.report, message.error, why=message.why
+            )
+        )
         self._refresh_received()
         self._show_results(scroll_home=True)
         word = "Force-flush" if message.kind == "flush" else "Shutdown"
-        self.notify(
-            f"{word}: {message.error}" if message.error else f"{word} done; see Results.",
-            severity="error" if message.error else "information",
-        )
+        if message.error:
+            self.say(f"{word} of pipeline #{message.number} failed; see Results.", "error")
+        elif message.kind == "shutdown" and not message.why:
+            self.say(f"Pipeline #{message.number} shut down; t builds a new one and sends.")
+        elif not message.why:
+            self.say(f"Pipeline #{message.number} force-flushed; see Results.")
+
+    # --- settings actions -----------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """``r``: re-read the files and the environment; a live pipeline is shut down."""
-        self._retire_provider()
+        """``r``: re-read the files and the environment; the pipeline is rebuilt."""
         self._load_settings()
-        if self.settings_error is not None:
-            self.notify("The settings still do not load.", severity="error")
+        self._new_pipeline(why="settings reloaded")
+        if self.state.settings_error is not None:
+            self.say("The settings still do not load.", "error")
         else:
-            self.notify("Settings reloaded.")
-
-    def _retire_provider(self) -> None:
-        if self.provider is not None and "provider" not in self.busy:
-            self.busy.add("provider")
-            self._provider_worker("shutdown", None)
+            self.say("Settings reloaded.")
 
     def action_pick_environment(self) -> None:
         """``e``: choose the environment table of the settings files."""
@@ -596,32 +747,32 @@ class OtelConsoleApp(App[None]):
         if name == self.env_name:
             return
         self.env_name = name
-        self._retire_provider()
         self._load_settings()
-        label = name or "[default] only"
-        if self.settings is not None:
-            self.notify(f"Environment {label} loaded.")
+        label = self.masking.text(name or "[default] only")
+        self._new_pipeline(why=f"environment {label}")
+        if self.state.settings is not None:
+            self.say(f"Environment {label} loaded.")
         else:
-            self.notify(f"Environment {label}: the settings do not load.", severity="error")
+            self.say(f"Environment {label}: the settings do not load.", "error")
+
+    # --- report, help, quit ---------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
         """Everything on screen as one JSON-ready value (secrets masked)."""
-        return backend.build_report(self)
+        return backend.build_report(self.state, demo=self.demo)
 
     def action_copy_report(self) -> None:
         """``c``: copy the JSON report, and save it (the terminal may have no clipboard)."""
         text = json.dumps(self.report(), indent=2, sort_keys=False, default=str)
         self.copy_to_clipboard(text)
-        folder = self.report_dir or Path(tempfile.gettempdir())
-        path = folder / f"codex-otel-report-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        folder = self.report_dir or default_report_dir(self.environ)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(text + "\n", encoding="utf-8")
+            path = save_report(text + "\n", folder)
         except OSError as exc:
-            self.notify(f"Copied to the clipboard; could not save: {exc}", severity="warning")
+            self.say(f"Copied to the clipboard; could not save: {_error_text(exc)}", "warning")
             return
         self.last_report_path = path
-        self.notify(f"JSON report copied and saved to {path}", timeout=8)
+        self.say(f"JSON report copied and saved to {path}")
 
     def action_help(self) -> None:
         """``?``: the keys."""
@@ -630,26 +781,15 @@ class OtelConsoleApp(App[None]):
         self.push_screen(HelpScreen(ACTION_BINDINGS, title="codex-otel-config tui — keys"))
 
     async def action_quit(self) -> None:
-        """``q``: quit, shutting down a live pipeline first (bounded by a short timeout)."""
-        provider, self.provider = self.provider, None
-        if provider is not None:
-            self.notify("Shutting down the pipeline…")
-            await self.run_in_thread_bounded(provider)
+        """``q``: quit, shutting down the live pipeline first (bounded by a short timeout)."""
+        pipeline, self.state.pipeline = self.state.pipeline, None
+        if pipeline is not None:
+            self.say(f"Shutting down pipeline #{pipeline.number}…")
+            await asyncio.to_thread(shutdown_bounded, pipeline.provider)
         self.exit()
 
-    async def run_in_thread_bounded(self, provider: Any) -> None:
-        import asyncio
 
-        try:
-            await asyncio.wait_for(
-                asyncio.to_thread(provider.shutdown, timeout=QUIT_SHUTDOWN_TIMEOUT),
-                QUIT_SHUTDOWN_TIMEOUT + 1,
-            )
-        except Exception:  # quitting must not fail on a misbehaving collector
-            return
-
-
-def _action_callback(app: App[Any], action: str) -> Any:
+def _action_callback(app: App[Any], action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await app.run_action(action)
 

@@ -6,25 +6,33 @@ from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from codex_otel_config.tui.render import printable
 from codex_otel_config.tui.widgets import (
     EndpointsTable,
     Provenance,
     ResultsPane,
     RowDetail,
     SettingsTree,
+    StatusLine,
 )
 
 
 class MainScreen(Screen[None]):
-    """Endpoints on top (the thing people come for), settings and results side by side below."""
+    """Endpoints on top (the thing people come for), settings and results side by side below.
+
+    Between them, across the whole width, the detail lines: the selected endpoint explained,
+    or — while the settings tree has the focus (class ``-settings``) — the selected setting
+    with its full key, value and layer. The status line on top says what the last key did.
+    """
 
     class Ready(Message):
         """The panes exist: the app may load the settings into them."""
@@ -34,16 +42,24 @@ class MainScreen(Screen[None]):
         self.demo = demo
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield StatusLine(id="status")
         with Vertical(id="endpoints-box"):
             yield EndpointsTable(demo=self.demo, id="endpoints")
         yield RowDetail(id="detail")
+        yield Provenance(id="provenance")
         with Horizontal(id="lower"):
             with Vertical(id="settings-box"):
                 yield SettingsTree(id="settings")
-                yield Provenance(id="provenance")
             yield ResultsPane(id="results")
         yield Footer()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The detail lines follow the pane in use: endpoints or settings (results keep
+        whichever was shown)."""
+        if isinstance(event.widget, SettingsTree):
+            self.add_class("-settings")
+        elif isinstance(event.widget, EndpointsTable):
+            self.remove_class("-settings")
 
     def on_resize(self) -> None:
         # Nine keys fit in 80 columns only without the footer's padding and palette hint.
@@ -81,7 +97,7 @@ class HelpScreen(ModalScreen[None]):
                 binding.key_display or binding.key, binding.tooltip or binding.description
             )
         table.add_row("tab", "move between the endpoints, settings and results panes")
-        table.add_row("↑ ↓", "select a row / setting (its hint or layer shows below it)")
+        table.add_row("↑ ↓", "pick an endpoint or a setting: the lines under the table explain it")
         table.add_row("ctrl+p", "command palette (every action above, by name)")
         with Vertical(id="help-box"):
             yield Static(Text(self._heading, style="bold"), id="help-title")
@@ -112,8 +128,10 @@ class EnvironmentPicker(ModalScreen[str | None]):
         self._current = current
 
     def compose(self) -> ComposeResult:
-        options = [
-            Option(f"{name}{'  (current)' if name == self._current else ''}", id=name)
+        options = [  # table names come from files: shown as text, never as markup
+            Option(
+                Text(printable(name) + ("  (current)" if name == self._current else "")), id=name
+            )
             for name in self._environments
         ]
         if options and self._default_only:

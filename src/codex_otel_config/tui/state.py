@@ -1,8 +1,10 @@
-"""What the endpoints table shows, as plain values the app updates and the widgets render.
+"""The console's state as plain typed values: the app owns one :class:`ConsoleState`, the
+workers post results as messages, and the renderers and the JSON report read it.
 
 No Textual here: the board is fed the same :class:`~codex_otel_config.check.model.Finding`
 values ``check`` prints, one at a time, and says for each signal which stage is running, which
-passed, warned or failed, and which never ran. Keeping it pure lets the tests (and the JSON
+passed, warned or failed, and which never ran. The results are a log of typed entries (the
+library's own report types), newest first. Keeping it pure lets the tests (and the JSON
 report) read the state without a terminal.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from codex_otel_config.errors import SettingsError
 from codex_otel_config.settings.model import (
     SIGNALS,
     Console,
@@ -20,6 +23,13 @@ from codex_otel_config.settings.model import (
     OtlpGrpc,
     Signal,
 )
+from codex_otel_config.settings.redact import mask_url
+
+if TYPE_CHECKING:
+    from codex_otel_config.bootstrap import FlushReport, OtelProvider, ShutdownReport
+    from codex_otel_config.check import CheckReport, Finding
+    from codex_otel_config.demo import Demo
+    from codex_otel_config.scenario import ScenarioResult
 
 #: The live stages shown as columns, in the order the check engine runs them.
 LIVE_STAGES: tuple[str, ...] = ("dns", "tcp", "tls", "otlp")
@@ -44,20 +54,19 @@ class StageResult:
     hint: str | None = None
 
     @classmethod
-    def from_finding(cls, finding: object) -> StageResult:
-        """Copy the fields the TUI shows from a check ``Finding`` (duck-typed on purpose)."""
-        code = getattr(finding, "code", "")
+    def from_finding(cls, finding: Finding) -> StageResult:
+        """Copy the fields the TUI shows from a check ``Finding``."""
         return cls(
-            stage=str(getattr(finding, "stage", "")),
-            status=str(getattr(finding, "status", "ok")),
-            code=str(getattr(code, "value", code)),
-            message=str(getattr(finding, "message", "")),
-            elapsed_ms=getattr(finding, "elapsed_ms", None),
-            request_id=getattr(finding, "request_id", None),
-            cf_ray=getattr(finding, "cf_ray", None),
-            http_status=getattr(finding, "http_status", None),
-            grpc_status=getattr(finding, "grpc_status", None),
-            hint=getattr(finding, "hint", None),
+            stage=finding.stage,
+            status=finding.status,
+            code=finding.code.value,
+            message=finding.message,
+            elapsed_ms=finding.elapsed_ms,
+            request_id=finding.request_id,
+            cf_ray=finding.cf_ray,
+            http_status=finding.http_status,
+            grpc_status=finding.grpc_status,
+            hint=finding.hint,
         )
 
 
@@ -141,7 +150,10 @@ def rows_for(settings: OtelSettings) -> tuple[EndpointRow, ...]:
     rows = []
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
-        endpoint = None if isinstance(exporter, NoExporter | Console) else exporter.endpoint
+        # Shown on screen and in the report: any ``user:password@`` masked (as ``show`` does).
+        endpoint = (
+            None if isinstance(exporter, NoExporter | Console) else mask_url(exporter.endpoint)
+        )
         idle: CellState = "idle" if endpoint is not None else "skipped"
         rows.append(
             EndpointRow(
@@ -188,10 +200,10 @@ class EndpointBoard:
             cells[0] = (cells[0][0], "running")
             self.rows[name] = replace(row, cells=tuple(cells), results=())
 
-    def apply(self, finding: object) -> str | None:
+    def apply(self, finding: Finding) -> str | None:
         """Record one finding; returns the signal whose row changed (``None``: general)."""
         result = StageResult.from_finding(finding)
-        signal = getattr(finding, "signal", None)
+        signal = finding.signal
         row = self.rows.get(signal) if signal is not None else None
         if row is None:
             self.general.append(result)
@@ -237,3 +249,116 @@ class EndpointBoard:
             return False
         self.rows[signal] = replace(row, received=text)
         return True
+
+
+# --- the pipeline and the results log -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LivePipeline:
+    """The console's one pipeline: built once from the settings, numbered so every report
+    says which pipeline it is about."""
+
+    number: int
+    provider: OtelProvider
+    environment: str
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """A check run: running (no report yet), finished, or failed to run."""
+
+    run: int
+    report: CheckReport | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SendEntry:
+    """The test auth-401 send through pipeline ``pipeline`` (emitted, then force-flushed)."""
+
+    pipeline: int
+    result: ScenarioResult | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineReportEntry:
+    """A force-flush or shutdown of pipeline ``pipeline``; ``why`` says who asked."""
+
+    pipeline: int
+    kind: Literal["flush", "shutdown"]
+    report: FlushReport | ShutdownReport | None = None
+    error: str | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    """A line worth keeping in the log: a pipeline was built, could not be built, …"""
+
+    text: str
+    error: bool = False
+
+
+ResultEntry = CheckEntry | SendEntry | PipelineReportEntry | NoteEntry
+
+#: How many results the pane keeps (older ones scroll away for good).
+RESULTS_KEPT = 12
+
+PipelineActivity = Literal["building", "sending", "flushing", "shutting down"]
+
+
+@dataclass
+class ConsoleState:
+    """Everything the console knows, changed only on the UI thread (workers post messages)."""
+
+    settings: OtelSettings | None = None
+    settings_error: SettingsError | None = None
+    board: EndpointBoard = field(default_factory=EndpointBoard)
+    check_run: int = 0
+    pipeline: LivePipeline | None = None
+    pipelines_built: int = 0
+    #: What the current pipeline (or the one being built) is doing; ``None`` when idle.
+    activity: PipelineActivity | None = None
+    scenario_steps: list[str] = field(default_factory=list)
+    #: Newest first.
+    results: list[ResultEntry] = field(default_factory=list)
+    demo: Demo | None = None
+
+    def push(self, entry: ResultEntry) -> None:
+        """Put ``entry`` on top of the results; a check entry replaces its own run's."""
+        if isinstance(entry, CheckEntry):
+            self.results = [
+                e for e in self.results if not (isinstance(e, CheckEntry) and e.run == entry.run)
+            ]
+        self.results.insert(0, entry)
+        del self.results[RESULTS_KEPT:]
+
+    def next_pipeline_number(self) -> int:
+        self.pipelines_built += 1
+        return self.pipelines_built
+
+    @property
+    def check(self) -> CheckEntry | None:
+        return next((e for e in self.results if isinstance(e, CheckEntry)), None)
+
+    @property
+    def check_report(self) -> CheckReport | None:
+        entry = self.check
+        return entry.report if entry is not None else None
+
+    @property
+    def test(self) -> SendEntry | None:
+        return next((e for e in self.results if isinstance(e, SendEntry)), None)
+
+    @property
+    def scenario(self) -> ScenarioResult | None:
+        entry = self.test
+        return entry.result if entry is not None else None
+
+    def last_report(self, kind: Literal["flush", "shutdown"]) -> PipelineReportEntry | None:
+        return next(
+            (e for e in self.results if isinstance(e, PipelineReportEntry) and e.kind == kind),
+            None,
+        )

@@ -1,4 +1,5 @@
-"""The panes of the main screen: settings tree, endpoints table, row detail, results.
+"""The panes of the main screen: settings tree, endpoints table, the detail lines, results,
+and the status line.
 
 Widgets only place what :mod:`codex_otel_config.tui.render` draws from plain state; they
 hold no logic the ``check`` and ``send-test-events`` commands lack.
@@ -7,6 +8,8 @@ hold no logic the ``check`` and ``send-test-events`` commands lack.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -15,19 +18,15 @@ from textual.widgets import DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.settings import explain
+from codex_otel_config.settings.explain import Row
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
-    Console,
-    NoExporter,
+    STATSIG_API_KEY_HEADER,
     OtelSettings,
-    OtlpGrpc,
-    OtlpHttp,
-    Statsig,
-    Tls,
+    Signal,
 )
-from codex_otel_config.settings.redact import mask, mask_headers
-from codex_otel_config.settings.schema import TLS_KEY_OF
 from codex_otel_config.tui import render
 from codex_otel_config.tui.render import Masking
 from codex_otel_config.tui.state import LIVE_STAGES, EndpointRow
@@ -43,43 +42,60 @@ def _value(value: object) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class SettingLine:
+    """One setting as the detail line shows it: the key as a settings file spells it, the
+    value (masked by :mod:`~codex_otel_config.settings.explain`, escaped) and its layer."""
+
+    key: str
+    value: str
+    where: str
+
+
 class SettingsTree(Tree[str]):
-    """The resolved settings, one branch per signal; each node's data is its dotted key."""
+    """The resolved settings — the rows ``show`` prints (:func:`settings.explain.rows`, every
+    secret already masked there) — as a tree: general keys, then one branch per signal with
+    its exporter as built. Each node's data is the setting's key as a settings file spells
+    it (``exporter.otlp-http.endpoint``); :attr:`lines` has its value and layer."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("settings", data="", id=id)
         self.show_root = False
         self.guide_depth = 2
         self.masking = Masking()
-        self.values: dict[str, str] = {}
+        self.lines: dict[str, SettingLine] = {}
 
-    def _leaf(self, parent: TreeNode[str], key: str, label: str, value: object) -> None:
-        shown = self.masking.text(_value(value))
-        self.values[key] = shown
-        parent.add_leaf(Text.assemble((f"{label} ", "bold"), ("= ", "dim"), shown), data=key)
+    @property
+    def values(self) -> dict[str, str]:
+        """The shown (masked, escaped) value of each setting, by key."""
+        return {key: line.value for key, line in self.lines.items()}
+
+    def _leaf(self, parent: TreeNode[str], key: str, label: str, row: Row) -> None:
+        shown = self.masking.text(_value(row.value))
+        self.lines[key] = SettingLine(key, shown, row.explain())
+        name = self.masking.text(label)  # header and attribute names come from files
+        parent.add_leaf(Text.assemble((f"{name} ", "bold"), ("= ", "dim"), shown), data=key)
 
     def show_settings(self, settings: OtelSettings) -> None:
         """Fill the tree from ``settings``: general keys, then logs, traces, metrics."""
         self.clear()
-        self.values.clear()
+        self.lines.clear()
         root = self.root
         general = root.add(Text("service", style="bold"), data="", expand=True)
-        for key in (
-            "environment",
-            "service_name",
-            "service_version",
-            "log_user_prompt",
-            "runtime_metrics",
-        ):
-            self._leaf(general, key, key, getattr(settings, key))
-        if settings.sdk_disabled:
-            self._leaf(general, "sdk_disabled", "sdk_disabled", True)
-        if settings.resource_attributes:
-            attrs = general.add("resource_attributes", data="resource_attributes")
-            for name, value in settings.resource_attributes.items():
-                self._leaf(attrs, f"resource_attributes.{name}", name, value)
+        groups: dict[str, TreeNode[str]] = {}
+        signals: dict[str, list[Row]] = {signal: [] for signal in SIGNALS}
+        for row in explain.rows(settings):
+            head, _, rest = row.key.partition(".")
+            if head in signals:
+                signals[head].append(row)
+            elif rest and head in ("resource_attributes", "processors"):
+                if head not in groups:
+                    groups[head] = general.add(head, data=head, expand=True)
+                self._leaf(groups[head], row.key, rest, row)
+            elif head != "sdk_disabled" or row.value:
+                self._leaf(general, row.key, row.key, row)
         for signal in SIGNALS:
-            self._signal(root, settings, signal)
+            self._signal(root, settings, signal, signals[signal])
         if settings.warnings:
             warn = root.add(
                 Text(f"warnings ({len(settings.warnings)})", style="bold yellow"),
@@ -90,51 +106,56 @@ class SettingsTree(Tree[str]):
                 warn.add_leaf(Text(self.masking.text(message), style="yellow"), data="")
         root.expand()
 
-    def _signal(self, root: TreeNode[str], settings: OtelSettings, signal: str) -> None:
-        field = EXPORTER_FIELD[signal]  # type: ignore[index]
-        configured = settings.configured_exporter(signal)  # type: ignore[arg-type]
-        resolved = settings.exporter_for(signal)  # type: ignore[arg-type]
-        label = Text.assemble((signal, "bold"), (" → ", "dim"))
-        if isinstance(resolved, NoExporter | Console):
-            label.append(resolved.kind, style="dim")
-            root.add_leaf(label, data=field)
-            return
-        label.append(configured.kind, style="cyan")
-        node = root.add(label, data=field, expand=True)
-        base = f"{field}.{configured.kind}"
-        self._leaf(node, f"{base}.endpoint", "endpoint", resolved.endpoint)
-        if isinstance(resolved, OtlpHttp):
-            self._leaf(node, f"{base}.protocol", "protocol", resolved.protocol)
-        if isinstance(configured, Statsig):
-            self._leaf(node, f"{base}.api_key", "api_key", mask(configured.api_key))
-        elif resolved.headers:
-            headers = node.add("headers", data=f"{base}.headers", expand=True)
-            for name, masked in mask_headers(resolved.headers).items():
-                self._leaf(headers, f"{base}.headers.{name}", name, masked)
-        if isinstance(resolved, OtlpHttp | OtlpGrpc) and resolved.tls is not None:
-            self._tls(node, f"{base}.tls", resolved.tls)
-        self._leaf(node, f"{base}.timeout", "timeout", f"{_value(resolved.timeout)} s")
-        if resolved.compression != "none":
-            self._leaf(node, f"{base}.compression", "compression", resolved.compression)
-
-    def _tls(self, parent: TreeNode[str], key: str, tls: Tls) -> None:
-        node = parent.add("tls", data=key, expand=True)
-        for name, label in TLS_KEY_OF.items():
-            value = getattr(tls, name)
-            if value is not None:
-                self._leaf(node, f"{key}.{label}", label, value)
+    def _signal(
+        self, root: TreeNode[str], settings: OtelSettings, signal: Signal, rows: list[Row]
+    ) -> None:
+        field = EXPORTER_FIELD[signal]
+        kind = settings.configured_exporter(signal).kind
+        statsig = kind == "statsig"
+        node: TreeNode[str] | None = None
+        branches: dict[str, TreeNode[str]] = {}
+        for row in rows:
+            rest = row.key.partition(".")[2]
+            if rest == "exporter":
+                label = Text.assemble((signal, "bold"), (" → ", "dim"))
+                if row.value == "none":
+                    label.append("none", style="dim")
+                    root.add_leaf(label, data=field)
+                    self.lines[field] = SettingLine(field, "none", row.explain())
+                    return
+                label.append(kind, style="cyan")
+                node = root.add(label, data=field, expand=True)
+                self.lines[field] = SettingLine(field, kind, row.explain())
+                continue
+            assert node is not None  # explain lists the exporter row first
+            if statsig and rest == f"headers.{STATSIG_API_KEY_HEADER}":
+                self._leaf(node, f"{field}.statsig.api_key", "api_key", row)
+                continue
+            key = f"{field}.{kind}.{rest}"
+            group, _, name = rest.partition(".")
+            if name and group in ("headers", "tls"):
+                if group not in branches:
+                    branches[group] = node.add(group, data=f"{field}.{kind}.{group}", expand=True)
+                self._leaf(branches[group], key, name, row)
+            elif rest == "timeout":
+                self._leaf(node, key, rest, replace(row, value=f"{_value(row.value)} s"))
+            else:
+                self._leaf(node, key, rest, row)
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         """The settings did not load: list the problems where the settings would be."""
         self.clear()
+        self.lines.clear()
         node = self.root.add(Text("✗ settings not loaded", style="bold red"), data="", expand=True)
         for problem in problems:
-            node.add_leaf(Text(problem.key, style="red"), data="")
+            node.add_leaf(Text(self.masking.text(problem.key), style="red"), data="")
         self.root.expand()
 
 
 class Provenance(Static):
-    """Where the selected setting came from (file and table, variable, override…)."""
+    """The selected setting across the screen's width: full key, value (masked) and the layer
+    it came from (file and table, variable, override…). Shown in place of the endpoint
+    detail while the settings tree has the focus."""
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -281,6 +302,22 @@ class EndpointsTable(DataTable[RenderableType]):
 
 class RowDetail(Static):
     """The selected endpoint explained: verdict, request id and hint."""
+
+
+class StatusLine(Static):
+    """What the last key did, in one line at the top: a toast would cover the results."""
+
+    _STYLE: ClassVar[dict[str, str]] = {
+        "information": "",
+        "warning": "bold yellow",
+        "error": "bold red",
+    }
+
+    def show(self, text: str, severity: str, masking: Masking) -> None:
+        line = Text.assemble(("codex-otel-config", "bold"), ("  ", ""), no_wrap=True)
+        line.append(masking.text(text), style=self._STYLE.get(severity, ""))
+        line.overflow = "ellipsis"
+        self.update(line)
 
 
 # --- results --------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ For each configuration (HTTP protobuf, HTTP JSON, gRPC with mTLS, Statsig, mixed
 (b) the exported declarative YAML read back through our OTEL_CONFIG_FILE layer, (c) the Codex
 table read back through the Codex layer, (d) the env lines sourced by a real shell and read back
 through the OTEL_* layer each give equal settings; (a) the SDK's own ``configure_sdk`` on the
-exported YAML and our ``bootstrap_from_env`` on the original deliver the same resource and data
-to a local receiver (each in its own process: both set the SDK's globals).
+exported YAML, our ``bootstrap_from_env`` on the original and our ``bootstrap_from_env`` reading
+the exported YAML as OTEL_CONFIG_FILE deliver the same resource and data to a local receiver
+(each in its own process: all set the SDK's globals).
 """
 
 from __future__ import annotations
@@ -271,6 +272,11 @@ if mode == "sdk":
     configure_sdk(load_config_file(arg))
     from opentelemetry import metrics, trace
     from opentelemetry._logs import get_logger_provider
+elif mode == "file":  # our bootstrap reading the export through OTEL_CONFIG_FILE
+    from codex_otel_config.bootstrap import bootstrap_from_env
+    provider = bootstrap_from_env(files=[], strict=True)
+    from opentelemetry import metrics, trace
+    from opentelemetry._logs import get_logger_provider
 else:
     from codex_otel_config.bootstrap import bootstrap_from_env
     provider = bootstrap_from_env(files=[arg], strict=True)
@@ -317,6 +323,7 @@ def test_sdk_configure_of_export_delivers_what_bootstrap_delivers(
     secrets = _secret_env(original)
     _emit("ours", original_path, environ)
     _emit("sdk", path, {**environ, **secrets})
+    _emit("file", path, {**environ, **secrets, "OTEL_CONFIG_FILE": str(path)})
 
     def resource_of(mode: str) -> dict[str, dict[str, Any]]:
         found = {
@@ -332,6 +339,7 @@ def test_sdk_configure_of_export_delivers_what_bootstrap_delivers(
 
     ours, sdk = resource_of("ours"), resource_of("sdk")
     assert ours == sdk
+    assert resource_of("file") == ours
     assert ours["traces"]["service.name"] == original.service_name
     assert ours["traces"]["env"] == original.environment
     # the same headers reached the receiver on both paths
@@ -340,7 +348,7 @@ def test_sdk_configure_of_export_delivers_what_bootstrap_delivers(
         exporter = original.exporter_for(signal)  # type: ignore[arg-type]
         if isinstance(exporter, OtlpHttp) and exporter.headers:
             seen = [r for r in requests if r.signal == signal]
-            assert len(seen) >= 2
+            assert len(seen) >= 3
             for request in seen:
                 for name, value in exporter.headers.items():
                     assert request.headers.get(name) == value

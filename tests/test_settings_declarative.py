@@ -372,3 +372,45 @@ def test_nothing_of_the_package_loads_when_the_variable_is_unset(tmp_path: Path)
         [sys.executable, "-c", code_set, str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout) == ["opentelemetry.configuration", "yaml", "jsonschema"]
+
+
+async def test_tui_rows_cite_the_file(tmp_path: Path) -> None:
+    """The TUI needs nothing of its own: its rows are ``settings.explain``'s."""
+    from codex_otel_config.tui.app import OtelConsoleApp
+    from codex_otel_config.tui.widgets import SettingsTree
+
+    path = write(
+        tmp_path / "o.yaml",
+        """
+        file_format: "1.0"
+        resource: {attributes: [{name: service.name, value: tui-declarative}]}
+        tracer_provider:
+          processors:
+            - batch:
+                exporter:
+                  otlp_http:
+                    endpoint: "http://127.0.0.1:9/v1/traces"
+                    headers: [{name: x-api-key, value: tui-declarative-secret-123}]
+        """,
+    )
+    app = OtelConsoleApp(
+        files=[],
+        environ={"OTEL_CONFIG_FILE": str(path), "CODEX_HOME": str(tmp_path)},
+        timeout=1.0,
+        report_dir=tmp_path / "reports",
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        tree = app.main.query_one(SettingsTree)
+        tree.focus()
+        await pilot.pause()
+        nodes = [tree.root]
+        for node in nodes:
+            nodes += list(node.children)
+        line = next(n.line for n in nodes if n.data == "trace_exporter.otlp-http.endpoint")
+        tree.cursor_line = line
+        await pilot.pause()
+        provenance = str(app.main.query_one("#provenance").content)  # type: ignore[attr-defined]
+        where = "at tracer_provider.processors[0].batch.exporter.otlp_http.endpoint"
+        assert str(path) in provenance and where in provenance
+        labels = "\n".join(str(getattr(n.label, "plain", n.label)) for n in nodes)
+        assert "tui-declarative-secret-123" not in labels

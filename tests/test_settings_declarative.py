@@ -259,6 +259,20 @@ def test_bad_files_are_named_problems_with_a_location(
     assert found == [f"{path} {expected}"]
 
 
+def test_a_fifo_or_huge_file_is_refused_unread(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "otel.yaml"
+    os.mkfifo(fifo)
+    assert problems(tmp_path, {"OTEL_CONFIG_FILE": str(fifo)}) == [
+        f"{fifo} file: is not a regular file (a FIFO, device or socket is never read)"
+    ]
+    huge = tmp_path / "huge.yaml"
+    huge.write_text('file_format: "1.0"\n' + "#" * (2 * 1024 * 1024))
+    (found,) = problems(tmp_path, {"OTEL_CONFIG_FILE": str(huge)})
+    assert found.startswith(f"{huge} file: is larger than")
+
+
 def test_non_strict_load_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
     """The settings-core tolerance rule: each problem one warning, its value ignored."""
     path = write(

@@ -68,7 +68,11 @@ def read(path: Path) -> Declarative:
     except ImportError:
         message = f"reading a declarative configuration needs the package: {INSTALL_HINT}"
         return Declarative(path, None, None, (Problem("file", label, message),), ())
-    unset = _unset_references(path)
+    try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
+        text = _files.read_capped(path).decode("utf-8", errors="replace")
+    except _files.Refused as exc:
+        return Declarative(path, None, None, (Problem("file", label, exc.reason),), ())
+    unset = _unset_references(text)
     with _captured() as logged:
         try:
             config = load_config_file(path)
@@ -202,7 +206,7 @@ def _captured() -> Iterator[list[str]]:
         logger.removeFilter(keep)
 
 
-def _unset_references(path: Path) -> list[tuple[str, str]]:
+def _unset_references(text: str) -> list[tuple[str, str]]:
     """``(location, NAME)`` of each ``${NAME}`` without a default whose variable is unset.
 
     The file is composed (not constructed) with the YAML library the package uses, so only
@@ -211,7 +215,6 @@ def _unset_references(path: Path) -> list[tuple[str, str]]:
     try:
         import yaml
 
-        text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except Exception:  # the package reports unreadable or malformed files itself
         return []

@@ -174,7 +174,7 @@ def test_layer_sits_above_settings_files_and_below_codex_otel_variables(tmp_path
     assert dict(s.exporter_for("traces").headers) == {}  # type: ignore[union-attr]
     # providers the file leaves out are not exported (the specification's noop default)
     assert s.exporter_for("logs") == NoExporter()
-    assert s.source_of("exporter").note == "at logger_provider"
+    assert s.source_of("exporter").note == "at logger_provider (absent: not exported)"
     top = load(
         tmp_path,
         {"OTEL_CONFIG_FILE": str(path), "CODEX_OTEL_SERVICE_NAME": "from-codex-env"},

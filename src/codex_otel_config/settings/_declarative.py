@@ -99,7 +99,7 @@ def map_config(config: Any) -> Mapped:
     for section, list_name, key, prefix in PROVIDERS:
         provider = getattr(config, section, None)
         if provider is None:
-            out.put(key, "none", section)
+            out.put(key, "none", f"{section} (absent: not exported)")
             continue
         _provider(provider, section, list_name, key, prefix, out)
     return Mapped(out.values, out.locations, tuple(out.warnings))

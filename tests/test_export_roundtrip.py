@@ -262,6 +262,46 @@ def test_include_secrets_writes_them_in_clear(tmp_path: Path, receiver: Receiver
         assert "Secrets are written in clear" in text
 
 
+def test_clear_exports_survive_shell_and_substitution_metacharacters(tmp_path: Path) -> None:
+    nasty = 'a "b" $HOME ${HOME} `id` \\ c,d=e%f; it\'s'
+    written = json.dumps(nasty.replace("$", "$$"))  # $$: a literal $ in a settings file
+    settings_file = write(
+        tmp_path / "s.toml",
+        f"""
+        [default]
+        resource_attributes = {{ note = {written} }}
+        [default.exporter.otlp-http]
+        endpoint = "http://127.0.0.1:1"
+        headers = {{ authorization = {written} }}
+        """,
+    )
+    environ = _environ(tmp_path)
+    original = load_settings(files=[settings_file], environ=environ)
+    assert original.exporter_for("logs").headers["authorization"] == nasty  # type: ignore[union-attr]
+    script = tmp_path / "otel.env"
+    script.write_text(export_settings(original, "env", include_secrets=True).text)
+    done = subprocess.run(
+        ["sh", "-c", '. "$1" && env -0', "sh", str(script)],
+        capture_output=True,
+        env={"PATH": os.environ["PATH"], "HOME": "/nowhere", **environ},
+        check=True,
+    )
+    sourced = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
+    back = load_settings(files=[], environ=sourced)
+    assert back.exporter_for("logs").headers["authorization"] == nasty  # type: ignore[union-attr]
+    assert back.resource_attributes["note"] == nasty
+    # the two formats whose readers substitute ${VAR} keep a literal $ too ($$)
+    yaml_file = tmp_path / "clear.yaml"
+    yaml_file.write_text(export_settings(original, "otel-config", include_secrets=True).text)
+    back = load_settings(files=[], environ={**environ, "OTEL_CONFIG_FILE": str(yaml_file)})
+    assert back.exporter_for("logs").headers["authorization"] == nasty  # type: ignore[union-attr]
+    assert back.resource_attributes["note"] == nasty
+    home = tmp_path / "codex-home"
+    write(home / "config.toml", export_settings(original, "codex", include_secrets=True).text)
+    back = load_settings(files=[], environ={**environ, "CODEX_HOME": str(home)})
+    assert back.exporter_for("logs").headers["authorization"] == nasty  # type: ignore[union-attr]
+
+
 # -- (a) the SDK's configure_sdk on the export, our bootstrap on the original ----------------
 
 _EMIT = r"""

@@ -82,6 +82,26 @@ def reference_name(settings: OtelSettings, signal: Signal, header: str) -> str:
     return _Secrets(settings, include=False).variable(signal, header)
 
 
+class _Ref(str):
+    """A ``${VAR}`` reference this module wrote: the one string :func:`_escaped` keeps."""
+
+    __slots__ = ()
+
+
+def _escaped(value: Any) -> Any:
+    """Every string as a literal for a reader that substitutes ``${VAR}`` (the declarative
+    configuration, our settings files): ``$`` doubled, except in our own references."""
+    if isinstance(value, _Ref):
+        return str(value)
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, Mapping):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
 class _Secrets:
     """Names a variable for each secret and remembers which were used."""
 
@@ -120,7 +140,7 @@ class _Secrets:
             holders = self.used.get(variable)
             what = f"the value of the header {name}"
             self.used[variable] = holders or what
-        return "${" + variable + "}", variable
+        return _Ref("${" + variable + "}"), variable
 
     def banner(self, comment: str = "#") -> list[str]:
         if self.include:
@@ -183,7 +203,8 @@ def _otel_config(settings: OtelSettings, secrets: _Secrets) -> Exported:
     if omitted:
         lines.append("# Not expressible in this format: " + ", ".join(omitted))
     lines += _sdk_gaps(doc)
-    text = "\n".join(lines) + "\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    dumped = yaml.safe_dump(_escaped(doc), sort_keys=False, allow_unicode=True)
+    text = "\n".join(lines) + "\n" + dumped
     return Exported(text, dict(secrets.used), omitted)
 
 
@@ -270,7 +291,7 @@ def _toml_key(key: str) -> str:
 
 
 def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
-    lines = ["[otel]", f"environment = {_toml(settings.environment)}"]
+    lines = ["[otel]", f"environment = {_toml(_escaped(settings.environment))}"]
     lines.append(f"log_user_prompt = {_toml(settings.log_user_prompt)}")
     lost: list[str] = []
     for signal in SIGNALS:
@@ -284,7 +305,7 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
                 table["api_key"] = secret_text(configured.api_key)
             else:
                 secrets.used[STATSIG_KEY_VARIABLE] = "the Statsig server secret"
-            value = _toml({"statsig": table}) if table else '"statsig"'
+            value = _toml(_escaped({"statsig": table})) if table else '"statsig"'
             lines.append(f"{key} = {value}")
             if configured.timeout != DEFAULT_TIMEOUT_S or configured.compression != "none":
                 lost.append(f"{key} timeout/compression")
@@ -304,7 +325,7 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
         tls = _tls_items(exporter.tls)
         if tls:
             body["tls"] = tls
-        lines.append(f"{key} = {_toml({exporter.kind: body})}")
+        lines.append(f"{key} = {_toml(_escaped({exporter.kind: body}))}")
         if exporter.timeout != DEFAULT_TIMEOUT_S or exporter.compression != "none":
             lost.append(f"{key}.{exporter.kind} timeout/compression")
     omitted = _omitted(
@@ -325,7 +346,9 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
 _PROTOCOL = {"binary": "http/protobuf", "json": "http/json"}
 _TLS_SUFFIX = {"ca-certificate": "CERTIFICATE", "client-certificate": "CLIENT_CERTIFICATE"}
 _TLS_SUFFIX["client-private-key"] = "CLIENT_KEY"
-_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ",=%;\"'\\")
+#: Left as written in a ``k=v,…`` value; the rest is percent-encoded (the list separators, the
+#: escape itself, and whatever a shell would interpret inside double quotes).
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ",=%;\"'\\$`")
 
 
 def _pct(text: str) -> str:

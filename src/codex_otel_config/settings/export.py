@@ -202,20 +202,20 @@ def _otel_config(settings: OtelSettings, secrets: _Secrets) -> Exported:
     lines += secrets.banner()
     if omitted:
         lines.append("# Not expressible in this format: " + ", ".join(omitted))
-    lines += _sdk_gaps(doc)
+    lines += _sdk_gaps(settings)
     dumped = yaml.safe_dump(_escaped(doc), sort_keys=False, allow_unicode=True)
     text = "\n".join(lines) + "\n" + dumped
     return Exported(text, dict(secrets.used), omitted)
 
 
-def _sdk_gaps(doc: Mapping[str, Any]) -> list[str]:
+def _sdk_gaps(settings: OtelSettings) -> list[str]:
     """What the Python SDK's ``configure_sdk`` (opentelemetry-configuration 0.66b2) does not
     apply although the schema has it: said in the file so nobody is surprised."""
-    text = json.dumps(doc)
+    built = [_built(settings, signal) for signal in SIGNALS]
     gaps = []
-    if '"tls"' in text:
+    if any(getattr(e, "tls", None) is not None for e in built):
         gaps.append("tls (use OTEL_EXPORTER_OTLP_*CERTIFICATE/*CLIENT_* with it)")
-    if '"encoding": "json"' in text:
+    if any(isinstance(e, OtlpHttp) and e.protocol == "json" for e in built):
         gaps.append("otlp_http encoding json (it sends protobuf)")
     if not gaps:
         return []

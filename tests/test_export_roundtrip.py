@@ -143,7 +143,7 @@ def _secret_env(settings: OtelSettings) -> dict[str, str]:
         exporter = settings.exporter_for(signal)
         if isinstance(exporter, OtlpHttp | OtlpGrpc):
             for name, value in exporter.headers.items():
-                out[reference_name(settings, signal, name)] = value
+                out[reference_name(settings, signal, name)] = value.reveal()
     return out
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 from urllib.parse import quote
 
+from codex_otel_config.redaction import Secret
 from codex_otel_config.settings._declarative import BATCH_FIELDS, ENCODINGS, TLS_FIELDS
 from codex_otel_config.settings.model import (
     SIGNALS,
@@ -48,10 +49,9 @@ _ENCODING_OF = {ours: theirs for theirs, ours in ENCODINGS.items()}
 _TLS_OF = {ours: theirs for theirs, ours in TLS_FIELDS.items()}
 
 
-def secret_text(value: object) -> str:
-    """The clear text of a secret (``--include-secrets``): the one place an export reads one,
-    so a ``Secret`` type needs only ``.reveal()`` here."""
-    return str(value)
+def secret_text(value: Secret | str) -> str:
+    """The clear text of a secret (``--include-secrets``): the one place an export reads one."""
+    return value.reveal() if isinstance(value, Secret) else str(value)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class _Secrets:
             return f"OTLP_HEADER_{stem}"
         return f"OTLP_{signal.upper()}_HEADER_{stem}"
 
-    def header(self, signal: Signal, name: str, value: str) -> tuple[str, str | None]:
+    def header(self, signal: Signal, name: str, value: Secret | str) -> tuple[str, str | None]:
         """``(text to write, variable referenced or None)``."""
         if self.include:
             return secret_text(value), None

@@ -113,6 +113,7 @@ def check(
         timeout=timeout,
         signals=wanted,  # type: ignore[arg-type]
         all_envs=all_envs,
+        otel_config=settings_options.otel_config,
     )
     if as_json:
         _print_json(report.to_dict())

@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "codex_otel_config.cli.send_test_events:send_test_events",
         "Send the test auth-401 events and report flush and shutdown.",
     ),
+    "export": (
+        "codex_otel_config.cli.export:export",
+        "Write the resolved settings as OTEL_CONFIG_FILE YAML, a Codex [otel] table or OTEL_*.",
+    ),
     "receive": (
         "codex_otel_config.cli.receive:receive",
         "Run a local OTLP receiver and print what arrives.",

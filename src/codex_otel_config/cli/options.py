@@ -31,6 +31,7 @@ class SettingsOptions:
     config: tuple[str, ...] = ()
     env: str | None = None
     set: tuple[str, ...] = ()
+    otel_config: str | None = None
 
     def load(self, environ: Mapping[str, str] | None = None) -> OtelSettings:
         """``load_settings()`` with these options; raises :class:`SettingsError`."""
@@ -42,6 +43,7 @@ class SettingsOptions:
             env=self.env,
             environ=environ,
             overrides=overrides or None,
+            otel_config=self.otel_config,
         )
 
 
@@ -71,11 +73,25 @@ def settings_options(func: F) -> F:
         help="Override one dotted key, e.g. --set exporter.otlp-http.timeout=5 "
         "(repeatable; the highest layer).",
     )
+    @click.option(
+        "--otel-config",
+        "otel_config",
+        metavar="FILE",
+        help="OpenTelemetry declarative configuration (YAML/JSON) to read instead of "
+        "OTEL_CONFIG_FILE; authoritative over the OTEL_* variables.",
+    )
     @functools.wraps(func)
     def wrapper(
-        *args: Any, config: tuple[str, ...], env: str | None, set_: tuple[str, ...], **kwargs: Any
+        *args: Any,
+        config: tuple[str, ...],
+        env: str | None,
+        set_: tuple[str, ...],
+        otel_config: str | None,
+        **kwargs: Any,
     ) -> Any:
-        kwargs["settings_options"] = SettingsOptions(config=config, env=env, set=set_)
+        kwargs["settings_options"] = SettingsOptions(
+            config=config, env=env, set=set_, otel_config=otel_config
+        )
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

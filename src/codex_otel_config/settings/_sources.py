@@ -418,58 +418,50 @@ def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
     return None
 
 
+#: Every declared key as a path (the fields of each exporter kind under each exporter key).
+_PATHS: dict[tuple[str, ...], schema.Param] = {
+    **{tuple(p.key.split(".")): p for p in schema.SETTINGS},
+    **{(top, *p.key.split(".")): p for top in schema.EXPORTER_KEYS for p in schema.EXPORTER_FIELDS},
+}
+
+
 def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
-    """Canonical key path, or a message saying which part is unknown."""
+    """Canonical key path, or a message saying which part is unknown; the schema's keys are
+    the vocabulary at every level, and a table (headers, resource attributes) takes any name."""
     if not segments or any(not s.strip() for s in segments):
         return "is not a settings key (empty part)"
     allowed = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
     top = schema.canonical(segments[0], allowed)
     if top is None:
         return "unknown key" + schema.did_you_mean(segments[0], allowed)
-    rest = segments[1:]
-    if not rest:
-        return [top]
-    if top in schema.EXPORTER_KEYS:
+    path, rest = [top], segments[1:]
+    if top in schema.EXPORTER_KEYS and rest:
         kind = schema.canonical(rest[0], schema.EXPORTER_KINDS)
         if kind is None:
             return f'"{rest[0].lower()}" is not an exporter kind' + schema.did_you_mean(
                 rest[0], schema.EXPORTER_KINDS
             )
-        if len(rest) == 1:
-            return [top, kind]
-        fields = schema.kind_fields(kind)
-        name = schema.canonical(rest[1], fields)
-        if name is None:
-            return f'"{rest[1].lower()}" is not a {kind} setting' + schema.did_you_mean(
-                rest[1], fields
+        path, rest = [top, kind], rest[1:]
+    while rest:
+        param = _PATHS.get(tuple(path))
+        if param is not None and param.type == "table":
+            name = ".".join(rest)
+            if path[-1] == "headers":  # case-insensitive; a variable name cannot hold "-"
+                return [*path, (name.lower().replace("_", "-") if env_style else name).lower()]
+            return [*path, name.lower() if env_style else name]
+        if param is not None:
+            return ".".join(path[1:] if top in schema.EXPORTER_KEYS else path) + " has no sub-keys"
+        depth = len(path)
+        names = tuple(
+            dict.fromkeys(p[depth] for p in _PATHS if len(p) > depth and list(p[:depth]) == path)
+        )
+        known = schema.canonical(rest[0], names)
+        if known is None:
+            return f'"{rest[0].lower()}" is not a {path[-1]} setting' + schema.did_you_mean(
+                rest[0], names
             )
-        tail = rest[2:]
-        if name == "headers" and tail:
-            header = ".".join(tail)
-            if env_style:
-                header = header.lower().replace("_", "-")
-            return [top, kind, name, header.lower()]
-        if name == "tls" and tail:
-            tls_key = schema.canonical(tail[0], schema.TLS_KEYS)
-            if tls_key is None or len(tail) > 1:
-                return f'"{tail[0].lower()}" is not a tls setting' + schema.did_you_mean(
-                    tail[0], schema.TLS_KEYS
-                )
-            return [top, kind, name, tls_key]
-        if tail:
-            return f"{kind}.{name} has no sub-keys"
-        return [top, kind, name]
-    if top == "resource_attributes":
-        name = ".".join(rest)
-        return [top, name.lower() if env_style else name]
-    if top == "processors":
-        name = schema.canonical(rest[0], schema.PROCESSOR_KEYS)
-        if name is None or len(rest) > 1:
-            return f'"{rest[0].lower()}" is not a processors setting' + schema.did_you_mean(
-                rest[0], schema.PROCESSOR_KEYS
-            )
-        return [top, name]
-    return f"{top} has no sub-keys"
+        path, rest = [*path, known], rest[1:]
+    return path
 
 
 def _suggest_variable(name: str) -> str:

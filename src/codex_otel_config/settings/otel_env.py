@@ -184,7 +184,7 @@ def _patch_signal(
             kind_source = protocol
             # Carry the configured fields over to the other transport, with their provenance.
             for name, value in fields_now.items():
-                if name == "protocol":
+                if name not in schema.kind_fields(new_kind):  # protocol, signal_path
                     continue
                 patch[name] = value
                 for leaf in leaves(name, value):

@@ -82,7 +82,7 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
             _unknown_top(str(raw_key), allowed, ctx)
             continue
         if key == "processors":
-            table = _processors(value, ctx)
+            table = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
             if table is not None:
                 out[key] = table
             continue
@@ -394,19 +394,32 @@ def _known(
     return name
 
 
-def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
+def _declared_table(
+    key: str,
+    value: Any,
+    names: tuple[str, ...],
+    param_key: str,
+    ctx: Context,
+    *,
+    takes: str,
+    expected: str = "a table",
+) -> dict[str, Any] | None:
+    """A table whose entries are declared keys (``processors``, ``tls``), each checked as the
+    schema declares ``<param_key>.<name>``."""
     if not isinstance(value, Mapping):
-        ctx.problem("processors", f"expected a table, found {type_name(value)}")
+        ctx.problem(key, f"expected {expected}, found {type_name(value)}")
         return None
-    out: dict[str, int] = {}
+    out: dict[str, Any] = {}
     for raw_name, raw in value.items():
-        name = _known(f"processors.{raw_name}", raw_name, schema.PROCESSOR_KEYS, "expected", ctx)
-        if name is None:
+        name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
+        param = schema.FIELDS_BY_KEY.get(f"{param_key}.{name}") or schema.SETTINGS_BY_KEY.get(
+            f"{param_key}.{name}"
+        )
+        if name is None or param is None:
             continue
-        param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
-        number = _scalar(f"processors.{name}", raw, param, ctx)
-        if number is not _INVALID:
-            out[name] = number
+        scalar = _scalar(f"{key}.{name}", raw, param, ctx)
+        if scalar is not _INVALID:
+            out[name] = scalar
     return out
 
 
@@ -519,7 +532,16 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
             if headers is not None:
                 out[name] = headers
         elif name == "tls":
-            tls = _tls(key, kind, value, ctx)
+            expected = f"a table with {', '.join(schema.TLS_KEYS)}"
+            tls = _declared_table(
+                key,
+                value,
+                schema.TLS_KEYS,
+                f"{kind}.tls",
+                ctx,
+                takes="tls takes",
+                expected=expected,
+            )
             if tls is not None:
                 out[name] = tls
         else:
@@ -530,23 +552,4 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
                 out[name] = scalar
                 if name == "endpoint" and kind == "otlp-http":
                     out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
-    return out
-
-
-def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None:
-    if not isinstance(value, Mapping):
-        ctx.problem(
-            key, f"expected a table with {', '.join(schema.TLS_KEYS)}, found {type_name(value)}"
-        )
-        return None
-    out: dict[str, str] = {}
-    for raw_name, raw in value.items():
-        name = _known(f"{key}.{raw_name}", raw_name, schema.TLS_KEYS, "tls takes", ctx)
-        if name is None:
-            continue
-        param = schema.field_param(kind, f"tls.{name}")
-        assert param is not None
-        path = _scalar(f"{key}.{name}", raw, param, ctx)
-        if path is not _INVALID:
-            out[name] = path
     return out

@@ -186,7 +186,7 @@ def file_fragments(
                 implicit, tables = _split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
-    chunks: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
+    chunks: dict[Path, list[str]] = {}
     if any(tables for *_, tables in checked):
         from codex_otel_config.settings._dynaconf import file_chunks
 
@@ -198,12 +198,12 @@ def file_fragments(
                 Problem(key="file", layer=where, message=f"dynaconf failed ({type(exc).__name__})")
             )
             return []
-        for file, env, loaded in loaded_chunks:
-            chunks.setdefault(file, []).append((env, loaded))
+        for file, env in loaded_chunks:
+            chunks.setdefault(file, []).append(env)
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:
         order: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
-        for env_table, _loaded in chunks.pop(_absolute(file), []):
+        for env_table in chunks.pop(_absolute(file), []):
             # dynaconf chose and ordered the table; its values are taken as the file wrote
             # them (dynaconf would cast "@int …"-style strings if AUTO_CAST_FOR_DYNACONF is
             # set in os.environ: a header value must stay the text of the file).

@@ -8,10 +8,12 @@ dotted key and the layer, and no message ever contains a secret value.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import UnionType
 from typing import Any
 
 from codex_otel_config.errors import Problem
@@ -40,24 +42,20 @@ class Context:
         self.problems.append(Problem(key=key, layer=self.layer, message=message))
 
 
-def type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "an array"
-    import datetime
+#: How a message names the type of a value (TOML's words), first match wins (bool is an int).
+_TYPE_NAMES: tuple[tuple[type | UnionType, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (Mapping, "a table"),
+    (list | tuple, "an array"),
+    (datetime.datetime | datetime.date | datetime.time, "a date-time"),
+)
 
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return "a date-time"
-    return type(value).__name__
+
+def type_name(value: object) -> str:
+    return next((name for t, name in _TYPE_NAMES if isinstance(value, t)), type(value).__name__)
 
 
 def quote(value: object) -> str:
@@ -197,7 +195,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
     if kind in ("int", "float"):
         number: Any = value
         if isinstance(value, str) and from_text:
-            number = _parse_number(_unquote(value))
+            number = parse_number(_unquote(value))
             if number is None:
                 ctx.problem(key, f"{quote(value)} is not a number")
                 return _INVALID
@@ -250,7 +248,7 @@ def _parse_bool(text: str) -> bool | None:
     return None
 
 
-def _parse_number(text: str) -> float | int | None:
+def parse_number(text: str) -> float | int | None:
     try:
         return int(text.strip())
     except ValueError:
@@ -313,11 +311,6 @@ def _string_table(
         if lower:
             name = name.lower()
             child = f"{key}.{name}"
-            if not name or not set(name) <= schema.HEADER_NAME_CHARS:
-                ctx.problem(
-                    child, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)"
-                )
-                continue
             if name in _RESERVED:
                 ctx.problem(child, "is a reserved name")
                 continue

@@ -26,6 +26,7 @@ into a layer fragment against the settings resolved so far, because the standard
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._normalize import parse_pairs
+from codex_otel_config.settings._normalize import parse_number, parse_pairs
 from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, expand_user
 from codex_otel_config.settings.redact import mask_url
@@ -274,11 +275,11 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
                 out.values[f"resource_attributes.{name}"] = setting
     for variable, param in PROCESSOR_VARIABLES.items():
         if (v := get(variable)) is not None:
-            number = _parse_int(v)
-            if number is None or not param.in_range(number):
+            number = _number(v)
+            if number is None or not number.is_integer() or not param.in_range(number):
                 problem(variable, param.key, f"{_shown(v)} is not {param.range_text()}")
             else:
-                out.values[param.key] = Setting(number, variable)
+                out.values[param.key] = Setting(int(number), variable)
 
     generic = _read_signal_vars(None, get, problem, base, "otlp")
     for signal, upper in SIGNAL_NAMES.items():
@@ -350,7 +351,7 @@ def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
         pairs, messages = parse_pairs(text, headers=True)
         return _Bad(tuple(messages)) if messages else pairs
     if param.type == "float":  # a timeout, in the variable's unit
-        number = _parse_float(text)
+        number = _number(text)
         scale = 1000.0 if param.otel_unit == "ms" else 1.0
         if number is None or not param.in_range(number / scale):
             high = (param.high or 0) * scale
@@ -379,17 +380,11 @@ def _shown(text: str) -> str:
     return '"' + short.encode("unicode_escape").decode("ascii") + '"'
 
 
-def _parse_int(text: str) -> int | None:
+def _number(text: str) -> float | None:
+    """A finite number written in a variable (``5``, ``1e3``), else ``None``."""
+    number = parse_number(text)
     try:
-        return int(text)
-    except ValueError:
-        number = _parse_float(text)
-        return int(number) if number is not None and number.is_integer() else None
-
-
-def _parse_float(text: str) -> float | None:
-    try:
-        number = float(text)
-    except ValueError:
+        value = None if number is None else float(number)
+    except OverflowError:  # 400 digits: beyond any range
         return None
-    return number if number == number and number not in (float("inf"), float("-inf")) else None
+    return value if value is not None and math.isfinite(value) else None

@@ -501,23 +501,14 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
     allowed = schema.kind_fields(kind)
     out: dict[str, Any] = {}
     for raw_name, value in fields.items():
-        name = schema.canonical(str(raw_name), allowed)
-        if name is None:
-            hint = ""
-            if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
-                hint = " (gRPC has no protocol setting: its encoding is always protobuf)"
+        if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
             ctx.problem(
                 f"{prefix}.{raw_name}",
-                "unknown key"
-                + (
-                    hint
-                    or (
-                        schema.did_you_mean(str(raw_name), allowed)
-                        + f"; {kind} takes "
-                        + ", ".join(allowed)
-                    )
-                ),
+                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
             )
+            continue
+        name = _known(f"{prefix}.{raw_name}", raw_name, allowed, f"{kind} takes", ctx)
+        if name is None:
             continue
         key = f"{prefix}.{name}"
         if name == "headers":

@@ -399,11 +399,10 @@ class _Tree:
 
 
 def _takes_table(path: list[str]) -> bool:
-    """An exporter, ``resource_attributes`` or an exporter's ``headers``: keys whose value may
-    be written as a TOML inline table."""
-    if len(path) == 1:
-        return path[0] in schema.EXPORTER_KEYS or path[0] == "resource_attributes"
-    return len(path) == 3 and path[2] == "headers"
+    """An exporter or a table (``resource_attributes``, an exporter's ``headers``): keys whose
+    value may be written as a TOML inline table."""
+    param = _PATHS.get(tuple(path))
+    return param is not None and param.type in ("exporter", "table")
 
 
 def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
@@ -468,10 +467,5 @@ def _suggest_variable(name: str) -> str:
     import difflib
 
     known = [v for v in schema.every_variable() if v.startswith(schema.CODEX_PREFIX)]
-    known += [
-        schema.CODEX_PREFIX + k.replace(".", "__").upper()
-        for k in schema.SETTINGS_BY_KEY
-        if k != "codex_home"
-    ]
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return f" (did you mean {match[0]}?)" if match else ""

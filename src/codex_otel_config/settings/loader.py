@@ -123,7 +123,6 @@ def list_environments(
     Unreadable or malformed files are skipped here; ``load_settings`` reports them.
     """
     environ = os.environ if environ is None else environ
-    from codex_otel_config.settings import schema
     from codex_otel_config.settings._sources import SECRETS_NAME, read_toml, settings_files
 
     paths, _ = settings_files(files, environ, codex_home_from(environ))

@@ -177,7 +177,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")
             return _INVALID
-        if secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        if secret and schema.has_control(value):
             ctx.problem(key, "contains a control character (its value is not shown)")
             return _INVALID
         return value
@@ -320,15 +320,9 @@ def _string_table(
         elif not name:
             ctx.problem(key, "has an empty name")
             continue
-        if secret:
-            if not isinstance(raw, str):
-                ctx.problem(child, f"expected a string, found {type_name(raw)}")
-                continue
-        elif isinstance(raw, bool | int | float) and not isinstance(raw, bool):
-            raw = str(raw)
-        elif isinstance(raw, bool):
-            raw = "true" if raw else "false"
-        elif not isinstance(raw, str):
+        if isinstance(raw, bool | int | float) and not secret:  # attribute values are strings
+            raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        if not isinstance(raw, str):
             ctx.problem(child, f"expected a string, found {type_name(raw)}")
             continue
         text = _text(child, raw, ctx, secret=secret)

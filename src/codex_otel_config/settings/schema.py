@@ -425,14 +425,14 @@ def header_problem(name: str, value: object) -> str | None:
         return f'"{shown}" is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~ only)'
     if name.lower() in RESERVED_HEADERS:
         return f'"{name}" is set by the exporter itself and cannot be configured'
-    if isinstance(value, str) and any(_is_control(c) for c in value):
+    if isinstance(value, str) and has_control(value):
         return f'the value of "{name}" contains a control character (line break, NUL, ESC, …)'
     return None
 
 
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F
+def has_control(text: str) -> bool:
+    """A C0/C1 control character (line break, NUL, ESC, …): never sent in a header or key."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
 
 
 def fold(name: str) -> str:

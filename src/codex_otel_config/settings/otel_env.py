@@ -37,10 +37,11 @@ from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import parse_number, parse_pairs
 from codex_otel_config.settings._tree import leaves
-from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, expand_user
+from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source, expand_user
 from codex_otel_config.settings.redact import mask_url
 
-SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
+#: The ``{SIGNAL}`` of the per-signal variables.
+SIGNAL_NAMES: dict[Signal, str] = {signal: signal.upper() for signal in SIGNALS}
 #: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
 EXPORTER_VALUES = ("otlp", "console", "none")
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"

@@ -402,8 +402,8 @@ def every_variable() -> tuple[str, ...]:
     for p in ALL_PARAMS:
         for v in p.variables:
             if "{SIGNAL}" in v:
-                for s in ("LOGS", "TRACES", "METRICS"):
-                    names[v.replace("{SIGNAL}", s)] = None
+                for signal in SIGNAL_KEYS:
+                    names[v.replace("{SIGNAL}", signal.upper())] = None
             elif "<EXPORTER>" not in v:
                 names[v] = None
     names.update(dict.fromkeys(CONTROL_VARIABLES))

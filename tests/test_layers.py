@@ -14,6 +14,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "outcomes": 0,
     "_version": 0,
+    "redaction": 0,
     "settings": 1,
     "exporters": 2,
     "metrics": 3,

@@ -17,6 +17,9 @@ as real servers do. They are searched for in:
 - the exported telemetry: every span, log record and metric point the receiver decoded
   (attributes, bodies, resources, scopes) and the raw OTLP/JSON bodies.
 
+The generated section (hypothesis, at the end) draws a fresh canary per example, wraps it in
+every form a secret takes and places it in every input; see docs/reliability.md.
+
 Exempt, by design: the request *headers* the receiver recorded — a header is sent to the
 collector as a header; that is its purpose. TLS private keys with passphrases are not
 supported (see test_bad_input.py: an encrypted key is refused at build time, never prompted
@@ -528,3 +531,372 @@ def test_a_token_echoed_without_its_scheme_is_still_masked() -> None:
     masked = scrub(f"rejected {HEADER_CANARY}", [f"Bearer {HEADER_CANARY}"])
     assert HEADER_CANARY not in masked and "rejected" in masked
     assert scrub("Bearer of news", ["Bearer abc"]) == "Bearer of news"  # short words stay
+
+
+# --- generated canaries (hypothesis) --------------------------------------------------------------
+#
+# A random canary core, dressed in one of the forms secrets take (clean, ``Bearer``,
+# percent-encoded, with CR/LF and other control characters, non-ASCII, a password holding
+# ``/ ? # @``), placed in one of the inputs (``.secrets.toml``, Codex ``config.toml``,
+# ``CODEX_OTEL_*``, ``--set``, ``OTEL_EXPORTER_OTLP_HEADERS``, URL user information, the Statsig
+# and application keys), echoed by a collector answering 200/400/401/429/500/503 in its body,
+# headers and gRPC status details, and passed to ``SessionTelemetry`` inside exception texts.
+# The core is then searched for in every output: 0 hits. Examples are few (each runs the
+# commands in-process against one shared receiver) so the section stays within a minute.
+
+import traceback  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+from click.testing import CliRunner as ClickRunner  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from codex_otel_config.redaction import forget_secrets, register_environ  # noqa: E402
+from codex_otel_config.settings.model import OtelSettings, OtlpGrpc, OtlpHttp, Statsig  # noqa: E402
+
+CORES = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=14).map(
+    lambda s: f"cnry{s}"
+)
+#: How a secret wraps its core.
+FORMS: dict[str, Callable[[str], str]] = {
+    "clean": lambda core: core,
+    "bearer": lambda core: f"Bearer {core}",
+    "crlf": lambda core: f"Bearer {core}\r\n",
+    "control": lambda core: f"\x01{core}\x1b[2J\x7f",
+    "non-ascii": lambda core: f"clé-{core}-ß",
+    "specials": lambda core: f'{core}/+=;"%\\,x',
+}
+PASSWORD_TAILS = st.text("/?#@:x", min_size=1, max_size=4)
+STATUSES = st.sampled_from([200, 400, 401, 429, 500, 503])
+
+
+def _has(text: str, core: str) -> bool:
+    return core in text
+
+
+@pytest.fixture(scope="module")
+def echo_receiver() -> Iterator[Receiver]:
+    with Receiver() as shared:
+        yield shared
+
+
+def _echo(receiver: Receiver, status: int, secret: str) -> None:
+    """The collector answers ``status``; an error echoes the token in its body (gRPC: the
+    status details) and, where a header can carry it, in its debug headers."""
+    if status == 200:
+        receiver.set_behavior(Behavior())
+        return
+    headers: dict[str, str] = {}
+    if secret.isascii() and secret.isprintable():
+        headers = {"x-request-id": f"req {secret}", "x-openai-authorization-error": secret}
+    receiver.set_behavior(
+        Behavior(status=status, response_headers=headers, body=f"invalid token {secret}")
+    )
+
+
+def _place(
+    placement: str, secret: str, password: str, receiver: Receiver, home: Path
+) -> tuple[dict[str, str], list[str]]:
+    """The environment and command-line arguments that put ``secret`` in ``placement``."""
+    http_url, grpc_url = receiver.http_url, receiver.grpc_url
+    env = {"CODEX_HOME": str(home), "OTEL_EXPORTER_OTLP_TIMEOUT": "1500"}
+    args: list[str] = []
+    if placement == "secrets.toml":
+        path = write_settings(
+            home / "otel.toml",
+            {"default": {"exporter": http(http_url), "trace_exporter": grpc(grpc_url)}},
+        )
+        write_settings(
+            home / ".secrets.toml",
+            {"default": {"exporter": {"otlp-http": {"headers": {"x-api-key": secret}}}}},
+        )
+        args = ["--config", str(path)]
+    elif placement == "codex config.toml":
+        write_settings(
+            home / "config.toml",
+            {"otel": {"exporter": grpc(grpc_url, headers={"x-api-key": secret})}},
+        )
+    elif placement == "CODEX_OTEL_*":
+        env["CODEX_OTEL_EXPORTER"] = (
+            f'{{ otlp-http = {{ endpoint = "{http_url}", '
+            f"headers = {{ authorization = {json.dumps(secret)} }} }} }}"
+        )
+    elif placement == "--set":
+        args = [
+            "--set",
+            f"exporter.otlp-http.endpoint={http_url}",
+            "--set",
+            f"exporter.otlp-http.headers.x-api-key={secret}",
+        ]
+    elif placement == "OTEL_EXPORTER_OTLP_HEADERS":
+        env |= {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": http_url,
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_HEADERS": f"authorization={quote(secret)}",
+        }
+    elif placement == "userinfo-http":
+        env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{password}@{http_url[7:]}"}
+    elif placement == "userinfo-grpc":
+        env |= {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{password}@{grpc_url[7:]}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_TRACES_EXPORTER": "otlp",
+        }
+    else:  # the Statsig key and the application's own key
+        env |= {
+            "CODEX_OTEL_METRICS_EXPORTER": f'{{ statsig = {{ endpoint = "{http_url}" }} }}',
+            "STATSIG_SERVER_SDK_SECRET": secret,
+            "OPENAI_API_KEY": secret,
+        }
+    return env, args
+
+
+PLACEMENTS = (
+    "secrets.toml",
+    "codex config.toml",
+    "CODEX_OTEL_*",
+    "--set",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "userinfo-http",
+    "userinfo-grpc",
+    "keys",
+)
+COMMANDS = (
+    ("show",),
+    ("show", "--json", "--explain"),
+    ("check", "--timeout", "1.5"),
+    ("check", "--json", "--timeout", "1.5"),
+    ("send-test-events", "--timeout", "1.5"),
+    ("send-test-events", "--json", "--timeout", "1.5"),
+)
+
+
+class _Everything(logging.Handler):
+    """Every record of every logger, formatted with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@hypothesis_settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(core=CORES, form=st.sampled_from(sorted(FORMS)), tail=PASSWORD_TAILS, status=STATUSES)
+def test_generated_canaries_in_every_input_reach_no_output(
+    echo_receiver: Receiver,
+    tmp_path_factory: pytest.TempPathFactory,
+    capfd: pytest.CaptureFixture[str],
+    core: str,
+    form: str,
+    placement: str,
+    tail: str,
+    status: int,
+) -> None:
+    from codex_otel_config.cli.main import main
+
+    forget_secrets()  # only what this example's own run registers may mask its canary
+    secret = FORMS[form](core)
+    password = f"{core}{tail}x"
+    home = tmp_path_factory.mktemp("leak")
+    env, args = _place(placement, secret, password, echo_receiver, home)
+    _echo(echo_receiver, status, password if placement.startswith("userinfo") else secret)
+    handler, root = _Everything(), logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    outputs: list[tuple[str, str]] = []
+    try:
+        for command in COMMANDS:
+            result = ClickRunner().invoke(main, [*command, *args], env=env)
+            text = result.output + (result.stderr if result.stderr_bytes else "")
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                text += repr(result.exception) + str(result.exception)
+            outputs.append((" ".join(command), text))
+            assert result.exit_code in (0, 1, 2), (command, text)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    out, err = capfd.readouterr()
+    outputs += [("logs", "\n".join(handler.lines)), ("stdout/stderr", out + err)]
+    outputs.append(("exported telemetry", telemetry_text(echo_receiver)))
+    for where, text in outputs:
+        assert not _has(text, core), f"{placement}/{form}/{status}: {where}:\n{text[:3000]}"
+
+
+class _AppError(Exception):
+    """An exception whose text quotes the key, the way ``http.client`` and API clients do."""
+
+
+def _exception_texts(secret: str) -> list[BaseException]:
+    return [
+        ValueError(f"Invalid header value {f'Bearer {secret}'.encode()!r}"),
+        _AppError(f"Incorrect API key provided: {secret}"),
+        _AppError(f"request failed: {secret!r}"),
+        ConnectionError(f"https://user:{secret}@api.example.com/v1 refused"),
+        OSError(f"{json.dumps({'key': secret})}"),
+    ]
+
+
+@hypothesis_settings(max_examples=40, deadline=None)
+@given(core=CORES, form=st.sampled_from(sorted(FORMS)), tail=PASSWORD_TAILS)
+def test_generated_canaries_in_objects_and_session_telemetry(
+    core: str, form: str, tail: str
+) -> None:
+    """``repr``/``str`` of every public settings object, and ``SessionTelemetry`` given
+    exceptions quoting the application's key: the exported log records and span events."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import (
+        InMemoryLogRecordExporter,
+        SimpleLogRecordProcessor,
+    )
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from codex_otel_config.metrics import MetricsClient, MetricsConfig
+
+    forget_secrets()
+    secret = FORMS[form](core)
+    password = f"{core}{tail}x"
+    objects: list[object] = [
+        OtlpHttp(f"https://user:{password}@collector:4318", headers={"authorization": secret}),
+        OtlpGrpc(f"http://user:{password}@collector:4317", headers={"x-api-key": secret}),
+        Statsig(api_key=secret),
+    ]
+    settings = OtelSettings(
+        exporter=objects[0],  # type: ignore[arg-type]
+        trace_exporter=objects[1],  # type: ignore[arg-type]
+        metrics_exporter=objects[2],  # type: ignore[arg-type]
+    )
+    objects += [settings, *(settings.exporter_for(s) for s in ("logs", "traces", "metrics"))]
+    for obj in objects:
+        assert not _has(repr(obj) + str(obj), core), repr(obj)
+
+    environ = {"OPENAI_API_KEY": secret}
+    register_environ(environ)  # what bootstrap and AuthEnvTelemetry.from_environ do
+    spans, logs = InMemorySpanExporter(), InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
+    tracer_provider, logger_provider = TracerProvider(), LoggerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    metrics = MetricsClient(MetricsConfig.in_memory("test", "codex-cli", "0.0.0"))
+    session = SessionTelemetry(
+        "conv-generated",
+        "gpt-5.1",
+        metrics=metrics,
+        logger_provider=logger_provider,
+        tracer_provider=tracer_provider,
+        auth_env=AuthEnvTelemetry.from_environ(environ),
+    )
+    try:
+        with tracer_provider.get_tracer("leak").start_as_current_span("turn"):
+            for error in _exception_texts(secret):
+                session.record_api_request(1, None, error, 0.01, endpoint="/responses")
+                session.record_websocket_connect(0.01, None, error)
+                session.sse_event_failed("response.failed", 0.01, error)
+    finally:
+        metrics.shutdown()
+        logger_provider.shutdown()
+        tracer_provider.shutdown()
+    exported = [
+        json.dumps(dict(data.log_record.attributes or {}), default=str) + str(data.log_record.body)
+        for data in logs.get_finished_logs()
+    ]
+    exported += [
+        json.dumps(dict(event.attributes or {}), default=str)
+        for span in spans.get_finished_spans()
+        for event in span.events
+    ]
+    assert len(exported) >= 15
+    assert any("error.message" in text for text in exported)
+    for text in exported:
+        assert not _has(text, core), text
+
+    # Feedback tags carrying the server's words, and a settings error raised (strict) with its
+    # traceback: the key inside a malformed header list, the password in the endpoint.
+    store = FeedbackTagStore()
+    emit_feedback_auth_recovery_tags(
+        "managed",
+        "reload",
+        "recovery_failed",
+        "req-1",
+        "ray-1",
+        f"bad key {secret}",
+        None,
+        store=store,
+    )
+    assert not _has(json.dumps(feedback_tags(store)), core)
+    broken = {
+        "CODEX_HOME": "/nonexistent-codex-home",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{password}@127.0.0.1:9",
+        "OTEL_EXPORTER_OTLP_HEADERS": f"authorization={quote(secret)},broken",
+    }
+    with pytest.raises(CodexOtelError) as info:
+        bootstrap_from_env(files=[], environ=broken, set_global=False, strict=True)
+    raised = "".join(traceback.format_exception(info.value)) + repr(info.value)
+    assert not _has(raised, core), raised
+
+
+async def _tui_outputs(
+    env: dict[str, str], args: list[str], report_dir: Path
+) -> list[tuple[str, str]]:
+    """Every screen after validate, test send and save, the report and the saved file."""
+    from codex_otel_config.tui.app import OtelConsoleApp
+
+    files = [args[1]] if args[:1] == ["--config"] else None
+    app = OtelConsoleApp(files=files, environ=env, timeout=1.5, report_dir=report_dir)
+    outputs: list[tuple[str, str]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        outputs.append(("first screen", app.export_screenshot()))
+        for key in ("v", "t", "c"):
+            await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            outputs.append((f"screen after {key}", app.export_screenshot()))
+        outputs.append(("report", json.dumps(app.report(), default=str)))
+        saved = app.last_report_path
+    if saved is not None:
+        outputs.append(("saved report", saved.read_text(encoding="utf-8")))
+    return outputs
+
+
+@pytest.mark.parametrize(
+    "placement", ["secrets.toml", "OTEL_EXPORTER_OTLP_HEADERS", "userinfo-grpc", "keys"]
+)
+@hypothesis_settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(core=CORES, form=st.sampled_from(sorted(FORMS)), tail=PASSWORD_TAILS, status=STATUSES)
+def test_generated_canaries_reach_no_tui_screen_or_report(
+    echo_receiver: Receiver,
+    tmp_path_factory: pytest.TempPathFactory,
+    core: str,
+    form: str,
+    placement: str,
+    tail: str,
+    status: int,
+) -> None:
+    import asyncio
+
+    forget_secrets()
+    secret = FORMS[form](core)
+    password = f"{core}{tail}x"
+    home = tmp_path_factory.mktemp("leak-tui")
+    env, args = _place(placement, secret, password, echo_receiver, home)
+    _echo(echo_receiver, status, password if placement.startswith("userinfo") else secret)
+    outputs = asyncio.run(_tui_outputs(env, args, home / "reports"))
+    assert len(outputs) >= 5
+    for where, text in outputs:
+        assert not _has(text, core), f"{placement}/{form}/{status}: TUI {where}:\n{text[:3000]}"

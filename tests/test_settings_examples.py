@@ -29,6 +29,7 @@ def test_every_example_is_tested() -> None:
         "codex-config-otel-migration.toml",
         "local-collector.toml",
         "otel-collector-gateway.yaml",
+        "otel-config.example.yaml",
         "production-mtls.toml",
         "statsig-metrics.toml",
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from codex_otel_config.redaction import redact
+
 
 class CodexOtelError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -27,6 +29,10 @@ class Problem:
     key: str
     layer: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Safe by construction: a message quoting a parser's error text crosses the boundary.
+        object.__setattr__(self, "message", redact(self.message))
 
     def __str__(self) -> str:
         where = f"{self.layer} " if self.layer else ""

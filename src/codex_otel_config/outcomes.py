@@ -1,12 +1,15 @@
 """Stable outcome codes shared by bootstrap reports, ``check`` and the TUI (DESIGN §4.2).
 
-Pure values: no I/O and no imports from the rest of the package, so every layer can use them.
+Pure values: no I/O, and no imports from the rest of the package but the redaction boundary
+(layer 0 too), so every layer can use them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
+
+from codex_otel_config.redaction import redact
 
 
 class Code(StrEnum):
@@ -76,6 +79,13 @@ class ExportFailure:
     def delivered(self) -> bool:
         """Whether the collector accepted the export (see :data:`DELIVERED`)."""
         return self.code in DELIVERED
+
+    def __post_init__(self) -> None:
+        # Safe by construction: the message and the server's ids cross the redaction boundary.
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, str) and item.name != "code":
+                object.__setattr__(self, item.name, redact(value))
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -112,6 +112,10 @@ def _bootstrap(
 
     from codex_otel_config.bootstrap.provider import _one_line, build_provider
     from codex_otel_config.errors import SettingsError
+    from codex_otel_config.redaction import install_log_redaction, register_environ
+
+    install_log_redaction()  # every SDK / urllib3 / grpc / our log record crosses redact()
+    register_environ(source)  # API keys, raw header values, endpoint user information
 
     log = logging.getLogger("codex_otel_config")
     try:

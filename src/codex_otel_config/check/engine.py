@@ -124,12 +124,15 @@ def _load(
     files: Sequence[str | os.PathLike[str]] | None,
     environ: Mapping[str, str] | None,
     overrides: Mapping[str, Any] | None,
+    otel_config: str | os.PathLike[str] | None = None,
 ) -> OtelSettings:
     from codex_otel_config.settings.loader import load_settings
 
     kwargs: dict[str, Any] = {"files": files, "env": env, "environ": environ}
     if overrides:
         kwargs["overrides"] = overrides
+    if otel_config is not None:
+        kwargs["otel_config"] = otel_config
     settings: OtelSettings = load_settings(**kwargs)
     return settings
 
@@ -221,6 +224,7 @@ def run_check(
     all_envs: bool = False,
     on_finding: OnFinding | None = None,
     now: datetime | None = None,
+    otel_config: str | os.PathLike[str] | None = None,
 ) -> CheckReport:
     """Check the settings (given, or loaded from ``files``/``env``/``environ``/``overrides``).
 
@@ -228,6 +232,8 @@ def run_check(
     narrows to some of ``logs``, ``traces``, ``metrics``; ``all_envs`` checks every
     environment table found in the settings files in one run. ``on_finding`` is called with
     each finding as its stage completes — from worker threads, never two at once.
+    ``otel_config``: a declarative configuration file instead of ``OTEL_CONFIG_FILE``; it is
+    validated against the schema here, offline (a problem is ``invalid_setting`` + location).
     """
     started = time.perf_counter()
     wanted: tuple[Signal, ...] = tuple(s for s in SIGNALS if signals is None or s in set(signals))
@@ -248,7 +254,7 @@ def run_check(
             names = [None, *discover_environments(files, environ)]
         for name in names:
             try:
-                one = _load(name, files, environ, overrides)
+                one = _load(name, files, environ, overrides, otel_config)
             except SettingsError as error:
                 settings_ok = False
                 labels.append(name or "default")

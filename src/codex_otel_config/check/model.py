@@ -7,10 +7,11 @@ of secrets by the engine, so printing them is always safe.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from codex_otel_config.outcomes import Code
+from codex_otel_config.redaction import redact
 
 Stage = Literal["settings", "files", "certificates", "endpoint", "dns", "tcp", "tls", "otlp"]
 Status = Literal["ok", "warn", "fail"]
@@ -75,6 +76,14 @@ class Finding:
     cert_issuer: str | None = None
     cert_not_after: str | None = None
     hostname_matches: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Safe by construction: every text (messages, the server's ids, certificate
+        # subjects, endpoints) crosses the redaction boundary, whoever built the finding.
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, str) and item.name not in ("code", "stage", "status"):
+                object.__setattr__(self, item.name, redact(value))
 
     @property
     def failed(self) -> bool:

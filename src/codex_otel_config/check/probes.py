@@ -459,7 +459,7 @@ def probe_otlp_http(target: Target, address: Address, timeout: float) -> Finding
     if exporter.compression == "gzip":
         body = gzip.compress(body)
         headers["Content-Encoding"] = "gzip"
-    headers.update(exporter.headers)
+    headers.update({k: v.reveal() for k, v in exporter.headers.items()})
     secrets = target.secrets()
     connection: http.client.HTTPConnection
     try:
@@ -547,7 +547,7 @@ def probe_otlp_grpc(target: Target, address: Address, timeout: float) -> Finding
     except (OSError, ValueError) as exc:
         return stage.failure(classify_exception(exc, secrets=secrets))
     method = _GRPC_METHOD[target.signal]
-    metadata = [(k.lower(), v) for k, v in exporter.headers.items()]
+    metadata = [(k.lower(), v.reveal()) for k, v in exporter.headers.items()]
     metadata.append(("user-agent", f"codex-otel-config-check/{__version__}"))
     try:
         call = channel.unary_unary(method)

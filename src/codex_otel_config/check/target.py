@@ -106,10 +106,10 @@ class Target:
 
     def secrets(self) -> list[str]:
         """Every value that must never be printed: header values (and the Statsig key)."""
-        found = [v for v in self.exporter.headers.values() if v]
+        found = [v.reveal() for v in self.exporter.headers.values() if v]
         configured = self.settings.configured_exporter(self.signal)
         if isinstance(configured, Statsig) and configured.api_key:
-            found.append(configured.api_key)
+            found.append(configured.api_key.reveal())
         return found
 
 
@@ -131,7 +131,7 @@ def settings_secrets(settings: OtelSettings) -> list[str]:
     for signal in SIGNALS:
         configured = settings.configured_exporter(signal)
         if isinstance(configured, OtlpHttp | OtlpGrpc):
-            found += [v for v in configured.headers.values() if v]
+            found += [v.reveal() for v in configured.headers.values() if v]
         elif isinstance(configured, Statsig) and configured.api_key:
-            found.append(configured.api_key)
+            found.append(configured.api_key.reveal())
     return found

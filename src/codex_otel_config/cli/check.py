@@ -22,6 +22,7 @@ from codex_otel_config.cli.options import (
     settings_options,
 )
 from codex_otel_config.errors import SettingsError
+from codex_otel_config.redaction import terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -112,6 +113,7 @@ def check(
         timeout=timeout,
         signals=wanted,  # type: ignore[arg-type]
         all_envs=all_envs,
+        otel_config=settings_options.otel_config,
     )
     if as_json:
         _print_json(report.to_dict())
@@ -217,9 +219,11 @@ def _ms(finding: Finding) -> str:
 def _details(finding: Finding) -> Any:
     from rich.text import Text
 
-    text = Text(finding.message)
+    # Server- and file-derived text (messages, ids, subjects) is shown with its control
+    # characters escaped: a hostile collector cannot move the cursor or fake a verdict.
+    text = Text(terminal_safe(finding.message, newlines=True))
     ids = [
-        f"{name}={value}"
+        f"{name}={terminal_safe(value)}"
         for name, value in (
             ("request_id", finding.request_id),
             ("cf_ray", finding.cf_ray),
@@ -231,7 +235,7 @@ def _details(finding: Finding) -> Any:
     if ids:
         text.append("\n" + "  ".join(ids), style="dim")
     if finding.hint and finding.status != "ok":
-        text.append(f"\n→ {finding.hint}", style="cyan")
+        text.append(f"\n→ {terminal_safe(finding.hint, newlines=True)}", style="cyan")
     return text
 
 
@@ -264,7 +268,7 @@ def _print_blocks(console: Console, report: CheckReport) -> None:
         heading.append(signal or "settings", style="bold")
         endpoint = next((f.endpoint for f in findings if f.endpoint), None)
         if endpoint:
-            heading.append(f"  {endpoint}")
+            heading.append(f"  {terminal_safe(endpoint)}")
         if index:
             console.print()
         console.print(heading, overflow="fold")
@@ -312,7 +316,7 @@ def _print_table(console: Console, report: CheckReport) -> None:
         mark, style = _STATUS_MARK[finding.status]
         row = [
             Text(finding.signal or "-", style="bold") if first else Text(""),
-            Text(finding.endpoint or "") if first else Text(""),
+            Text(terminal_safe(finding.endpoint or "")) if first else Text(""),
             Text(finding.stage),
             Text(f"{mark} {finding.code.value}", style=style),
             Text(_ms(finding)),

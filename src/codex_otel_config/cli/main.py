@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -30,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "send-test-events": (
         "codex_otel_config.cli.send_test_events:send_test_events",
         "Send the test auth-401 events and report flush and shutdown.",
+    ),
+    "export": (
+        "codex_otel_config.cli.export:export",
+        "Write the resolved settings as OTEL_CONFIG_FILE YAML, a Codex [otel] table or OTEL_*.",
     ),
     "receive": (
         "codex_otel_config.cli.receive:receive",
@@ -107,13 +112,24 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", "-V", prog_name="codex-otel-config")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Layered, validated OpenTelemetry settings and the tools to check them.
 
     Every command reads the same layers: built-in defaults, the [otel] table of
     $CODEX_HOME/config.toml, settings files (--config, CODEX_OTEL_SETTINGS_FILES, or
     $CODEX_HOME/otel.toml and ./codex-otel.toml), OTEL_* and CODEX_OTEL_* variables, --set.
     """
+    from codex_otel_config.redaction import (
+        install_log_redaction,
+        redact_output_streams,
+        register_environ,
+    )
+
+    install_log_redaction()
+    register_environ(os.environ)
+    if ctx.invoked_subcommand != "tui":  # the TUI owns the terminal; it redacts what it shows
+        redact_output_streams()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class SettingsOptions:
     config: tuple[str, ...] = ()
     env: str | None = None
     set: tuple[str, ...] = ()
+    otel_config: str | None = None
 
     def load(self, environ: Mapping[str, str] | None = None) -> OtelSettings:
         """``load_settings()`` with these options; raises :class:`SettingsError`."""
@@ -42,6 +43,7 @@ class SettingsOptions:
             env=self.env,
             environ=environ,
             overrides=overrides or None,
+            otel_config=self.otel_config,
         )
 
 
@@ -71,11 +73,25 @@ def settings_options(func: F) -> F:
         help="Override one dotted key, e.g. --set exporter.otlp-http.timeout=5 "
         "(repeatable; the highest layer).",
     )
+    @click.option(
+        "--otel-config",
+        "otel_config",
+        metavar="FILE",
+        help="OpenTelemetry declarative configuration (YAML/JSON) to read instead of "
+        "OTEL_CONFIG_FILE; authoritative over the OTEL_* variables.",
+    )
     @functools.wraps(func)
     def wrapper(
-        *args: Any, config: tuple[str, ...], env: str | None, set_: tuple[str, ...], **kwargs: Any
+        *args: Any,
+        config: tuple[str, ...],
+        env: str | None,
+        set_: tuple[str, ...],
+        otel_config: str | None,
+        **kwargs: Any,
     ) -> Any:
-        kwargs["settings_options"] = SettingsOptions(config=config, env=env, set=set_)
+        kwargs["settings_options"] = SettingsOptions(
+            config=config, env=env, set=set_, otel_config=otel_config
+        )
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -101,6 +117,8 @@ def print_settings_error(exc: SettingsError) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from codex_otel_config.redaction import terminal_safe
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     count = len(exc.problems)
     noun = "problem" if count == 1 else "problems"
@@ -112,8 +130,8 @@ def print_settings_error(exc: SettingsError) -> None:
         if problem.layer:
             line.append(problem.layer, style="cyan")
             line.append(" ")
-        line.append(problem.key, style="bold")
-        line.append(f": {problem.message}")
+        line.append(terminal_safe(problem.key), style="bold")
+        line.append(f": {terminal_safe(problem.message)}")
         console.print(line)
 
 
@@ -122,12 +140,12 @@ def report_unexpected(ctx: click.Context, exc: BaseException) -> None:
     if isinstance(exc, SettingsError):
         print_settings_error(exc)
         return
-    from codex_otel_config.settings.redact import scrub
+    from codex_otel_config.redaction import redact, terminal_safe
 
     message = str(exc).splitlines()[0] if str(exc) else ""
     settings = ctx.meta.get("codex_otel_config.settings")
-    if isinstance(settings, OtelSettings):
-        message = scrub(message, secret_values(settings))
+    extra = secret_values(settings) if isinstance(settings, OtelSettings) else ()
+    message = terminal_safe(redact(message, extra))
     if len(message) > 300:
         message = message[:297] + "..."
     text = f"error: {type(exc).__name__}: {message}" if message else f"error: {type(exc).__name__}"
@@ -142,5 +160,5 @@ def secret_values(settings: OtelSettings) -> tuple[str, ...]:
     for signal in SIGNALS:
         exporter = settings.exporter_for(signal)
         if isinstance(exporter, OtlpHttp | OtlpGrpc):
-            values += list(exporter.headers.values())
+            values += [v.reveal() for v in exporter.headers.values()]
     return tuple(values)

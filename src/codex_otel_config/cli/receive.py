@@ -84,6 +84,7 @@ def receive(
     what an application (or `check`, `send-test-events`) makes of it.
     """
     from codex_otel_config.receiver import Behavior, Receiver, format_item, item_to_json
+    from codex_otel_config.redaction import terminal_safe
 
     if redirect is not None:
         behavior = Behavior.redirect(redirect)
@@ -100,7 +101,10 @@ def receive(
     stop = threading.Event()
 
     def on_item(item: Any) -> None:
-        line = json.dumps(item_to_json(item), default=str) if as_json else format_item(item)
+        if as_json:
+            line = json.dumps(item_to_json(item), default=str)
+        else:  # what a client sent, shown with its control characters escaped
+            line = terminal_safe(format_item(item), newlines=True)
         with lock:
             try:
                 sys.stdout.write(line + "\n")

@@ -19,6 +19,7 @@ from codex_otel_config.cli.options import (
     load_or_exit,
     settings_options,
 )
+from codex_otel_config.redaction import terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -150,7 +151,7 @@ def _fail(as_json: bool, message: str, settings: Any) -> None:
     if as_json:
         click.echo(json.dumps({"ok": False, "error": message}, indent=2))
     else:
-        click.echo(f"error: {message}", err=True)
+        click.echo(f"error: {terminal_safe(message)}", err=True)
     raise SystemExit(1)
 
 
@@ -189,7 +190,7 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
         )
         # Wrapped lines keep their indent, so each event stays one block at any width.
         console.print(Padding(Text(event["name"], style="bold cyan"), (0, 0, 0, 2), expand=False))
-        console.print(Padding(Text(shown, style="dim"), (0, 0, 0, 4), expand=False))
+        console.print(Padding(Text(terminal_safe(shown), style="dim"), (0, 0, 0, 4), expand=False))
     console.print(
         Padding(
             Text(f"metrics: {', '.join(document['metrics'])}", style="dim"),
@@ -199,7 +200,7 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
     )
     tags = {k: v for k, v in document["feedback_tags"].items() if k.startswith("auth_401_")}
     if tags:
-        feedback = "feedback: " + "  ".join(f"{k}={v}" for k, v in tags.items())
+        feedback = "feedback: " + "  ".join(f"{k}={terminal_safe(v)}" for k, v in tags.items())
         console.print(Padding(Text(feedback, style="dim"), (0, 0, 0, 2), expand=False))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     columns = ("signal", "flush", "shutdown", "exported", "failed", "dropped", "rejected", "error")
@@ -222,7 +223,9 @@ def _print_scenario(console: Console, document: dict[str, Any]) -> None:
             str(final["failed"]),
             str(final["dropped"]),
             str(final.get("rejected", 0)),
-            Text(f"{error['code']}: {error['message']}" if error else "", style="red"),
+            Text(
+                terminal_safe(f"{error['code']}: {error['message']}" if error else ""), style="red"
+            ),
         )
     console.print(table)
     held = (document.get("sdk_log") or {}).get("count", 0)

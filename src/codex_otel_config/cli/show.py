@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from codex_otel_config.cli.options import SettingsOptions, load_or_exit, settings_options
+from codex_otel_config.redaction import terminal_safe
 
 
 @click.command("show")
@@ -52,13 +53,13 @@ def _print_human(rows: list[Any], warnings: tuple[str, ...], explain: bool) -> N
         if previous_group is not None and group != previous_group:
             table.add_row("", "", *([""] if explain else []))
         previous_group = group
-        cells = [Text(row.key), Text(_format(row.value))]
+        cells = [Text(terminal_safe(row.key)), Text(terminal_safe(_format(row.value)))]
         if explain:
-            cells.append(Text(row.explain()))
+            cells.append(Text(terminal_safe(row.explain())))
         table.add_row(*cells)
     console.print(table)
     for warning in warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        console.print(Text(f"warning: {terminal_safe(warning)}", style="yellow"))
 
 
 def _format(value: Any) -> str:

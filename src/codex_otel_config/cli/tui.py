@@ -7,6 +7,7 @@ imported here, when the command runs, never by the other commands.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def tui(
         )
         raise SystemExit(EXIT_SETTINGS)
 
+    if settings_options.otel_config:  # read again on every reload, like the variable itself
+        os.environ["OTEL_CONFIG_FILE"] = os.path.abspath(settings_options.otel_config)
     from codex_otel_config.tui.app import OtelConsoleApp
 
     app = OtelConsoleApp(

@@ -6,9 +6,12 @@ from ``os.environ`` on their own:
 
 - endpoint, timeout and compression are constructor arguments (the SDK only consults the
   environment when they are ``None``);
-- headers: the SDK merges ``OTEL_EXPORTER_OTLP[_<SIGNAL>]_HEADERS`` under explicit ones (HTTP),
-  or uses them when none are given (gRPC); our transport / interceptor replaces the merged
-  set by exactly the resolved headers, so nothing is applied twice;
+- headers: the SDK's HTTP exporters always parse ``OTEL_EXPORTER_OTLP[_<SIGNAL>]_HEADERS``
+  from ``os.environ`` (and its gRPC ones when given none), logging the whole raw value — a
+  secret — when it does not match their grammar. Those variables are the loader's: the SDK
+  constructors run with them shielded (:func:`_shielded_environ`), so ``parse_env_headers``
+  never runs; our transport / interceptor sends exactly the resolved headers, revealed from
+  their :class:`~codex_otel_config.redaction.Secret` only there;
 - TLS: HTTP gets our own transport (the SDK reads ``OTEL_EXPORTER_OTLP_CERTIFICATE`` and the
   credential-provider variables only when it builds its own); gRPC always gets explicit
   ``credentials`` (or ``insecure=True`` for ``http://``);
@@ -20,12 +23,16 @@ only uses OTLP/HTTP protobuf never imports grpc or the JSON exporter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from codex_otel_config.exporters.attempts import AttemptLog
 from codex_otel_config.exporters.recording import Recorder
 from codex_otel_config.exporters.tls import MaterialError
+from codex_otel_config.redaction import Secret, mask_url
 from codex_otel_config.settings.model import EXPORTER_FIELD, Console, OtlpGrpc, OtlpHttp, Signal
 
 if TYPE_CHECKING:
@@ -62,6 +69,39 @@ _GRPC_MODULES: Mapping[Signal, tuple[str, str]] = {
 }
 
 
+#: The variables the SDK exporter constructors would parse themselves; the loader owns them.
+_SHIELDED = (
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+    "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+)
+_SHIELD_LOCK = threading.Lock()
+
+
+@contextmanager
+def _shielded_environ() -> Iterator[None]:
+    """Run an SDK exporter constructor with :data:`_SHIELDED` absent from ``os.environ``
+    (restored right after), so its environment fallback for headers cannot run: every value
+    was passed explicitly. The window is one constructor call, under a lock."""
+    with _SHIELD_LOCK:
+        saved = {name: os.environ.pop(name) for name in _SHIELDED if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(saved)
+
+
+def _construct(cls: Any, kwargs: dict[str, Any]) -> Any:
+    with _shielded_environ():
+        return cls(**kwargs)
+
+
+def _wire(headers: Mapping[str, Secret]) -> dict[str, str]:
+    """The clear header values: they go on the wire (and nowhere else)."""
+    return {name: value.reveal() for name, value in headers.items()}
+
+
 def _load(module: str, name: str) -> Any:
     import importlib
 
@@ -69,12 +109,13 @@ def _load(module: str, name: str) -> Any:
 
 
 def describe_exporter(exporter: OtlpHttp | OtlpGrpc | Console) -> str:
-    """``otlp-http json https://collector:4318/v1/logs`` — for reports and logs (no headers)."""
+    """``otlp-http json https://collector:4318/v1/logs`` — for reports and logs (no headers,
+    no user information)."""
     if isinstance(exporter, Console):
         return "console (stderr)"
     if isinstance(exporter, OtlpHttp):
-        return f"otlp-http {exporter.protocol} {exporter.endpoint}"
-    return f"otlp-grpc {exporter.endpoint}"
+        return f"otlp-http {exporter.protocol} {mask_url(exporter.endpoint)}"
+    return f"otlp-grpc {mask_url(exporter.endpoint)}"
 
 
 def _delta_temporality() -> dict[type, Any]:
@@ -113,7 +154,7 @@ def _timeout(exporter: OtlpHttp | OtlpGrpc) -> float:
 def _secrets(exporter: OtlpHttp | OtlpGrpc | Console) -> tuple[str, ...]:
     if isinstance(exporter, Console):
         return ()
-    return tuple(value for value in exporter.headers.values() if value)
+    return tuple(value.reveal() for value in exporter.headers.values() if value)
 
 
 def _build_console(signal: Signal) -> Any:
@@ -145,7 +186,7 @@ def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix
 
     context = ssl_context(exporter.tls, prefix) if _is_tls(exporter.endpoint) else None
     transport = RecordingHttpTransport(
-        headers=exporter.headers,
+        headers=_wire(exporter.headers),
         attempts=attempts,
         ssl_context=context,
         secrets=_secrets(exporter),
@@ -154,14 +195,14 @@ def _build_http(signal: Signal, exporter: OtlpHttp, attempts: AttemptLog, prefix
     cls = _load(*_HTTP_MODULES[(exporter.protocol, signal)])
     kwargs: dict[str, Any] = {
         "endpoint": exporter.endpoint,
-        "headers": dict(exporter.headers),
+        "headers": _wire(exporter.headers),
         "timeout": _timeout(exporter),
         "compression": Compression.GZIP if exporter.compression == "gzip" else Compression.NONE,
         "_transport": transport,
     }
     if signal == "metrics":
         kwargs["preferred_temporality"] = _delta_temporality()
-    return cls(**kwargs)
+    return _construct(cls, kwargs)
 
 
 def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix: str) -> Any:
@@ -172,7 +213,9 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
 
     secure = _is_tls(exporter.endpoint)
     credentials = grpc_credentials(exporter.tls, prefix) if secure else None
-    interceptor = RecordingInterceptor(exporter.headers, attempts, _secrets(exporter), signal)
+    interceptor = RecordingInterceptor(
+        _wire(exporter.headers), attempts, _secrets(exporter), signal
+    )
     cls = intercepted(_load(*_GRPC_MODULES[signal]), interceptor)
     kwargs: dict[str, Any] = {
         "endpoint": exporter.endpoint,
@@ -180,7 +223,7 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
         "credentials": credentials,
         # Non-empty so the SDK never falls back to OTEL_EXPORTER_OTLP_HEADERS; the
         # interceptor sends exactly the resolved headers anyway.
-        "headers": tuple((k.lower(), v) for k, v in exporter.headers.items()) or (("", ""),),
+        "headers": tuple((k.lower(), v) for k, v in _wire(exporter.headers).items()) or (("", ""),),
         "timeout": _timeout(exporter),
         "compression": grpc.Compression.Gzip
         if exporter.compression == "gzip"
@@ -188,7 +231,7 @@ def _build_grpc(signal: Signal, exporter: OtlpGrpc, attempts: AttemptLog, prefix
     }
     if signal == "metrics":
         kwargs["preferred_temporality"] = _delta_temporality()
-    return cls(**kwargs)
+    return _construct(cls, kwargs)
 
 
 _Buildable = OtlpHttp | OtlpGrpc | Console

@@ -87,8 +87,8 @@ def _strip_url(match: re.Match[str]) -> str:
 def safe_text(text: str, secrets: Sequence[str] = ()) -> str:
     """Text from elsewhere made safe to print: URLs cut to scheme://host:port (no userinfo,
     path or query, which may carry tokens), known secrets masked, one line, bounded length."""
+    text = scrub(text, list(secrets))  # first: cutting URLs could break a secret apart
     text = strip_urls(text)
-    text = scrub(text, list(secrets))
     text = " ".join(text.split())
     if len(text) > _MAX_TEXT:
         text = text[: _MAX_TEXT - 1] + "…"

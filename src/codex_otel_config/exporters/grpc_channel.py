@@ -234,7 +234,8 @@ class _SdkDetailsFilter(logging.Filter):
 def _filter_sdk_logs() -> None:
     logger = logging.getLogger("opentelemetry.exporter.otlp.proto.grpc.exporter")
     if not any(isinstance(f, _SdkDetailsFilter) for f in logger.filters):
-        logger.addFilter(_SdkDetailsFilter())
+        # First: the quieting filter (sdk_logs) merges the arguments this one reads.
+        logger.filters.insert(0, _SdkDetailsFilter())
 
 
 _filter_sdk_logs()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.redaction import Secret, register_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -257,7 +258,7 @@ class Builder:
                 f'{prefix}.api_key does not start with "secret-": Statsig server keys do '
                 "(a client key will be rejected)"
             )
-        return Statsig(**{**_kind_defaults(kind="statsig"), **fields, "api_key": api_key})
+        return Statsig(**{**_kind_defaults(kind="statsig"), **fields, "api_key": Secret(api_key)})
 
 
 def _kind_defaults(kind: str) -> dict[str, Any]:
@@ -297,7 +298,9 @@ def _first_leaf(key: str, block: Mapping[str, Any]) -> str:
 
 
 def _safe_url(url: str) -> str:
-    """The URL quoted for a message, with any ``user:password@`` masked."""
+    """The URL quoted for a message, with any ``user:password@`` masked (and registered, so a
+    parser's error quoting a piece of the password is masked too)."""
+    register_url(url)
     url = mask_url(url)
     text = url if len(url) <= 100 else url[:97] + "..."
     return f'"{text}"'

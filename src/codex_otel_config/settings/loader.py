@@ -56,6 +56,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     lenient: bool = False,
+    otel_config: str | PathLike[str] | None = None,
 ) -> OtelSettings:
     """Load, merge and validate every layer; raise :class:`SettingsError` with every problem.
 
@@ -67,11 +68,13 @@ def load_settings(
     ``lenient``: what ``bootstrap_from_env()`` does unless strict — each problem becomes one
     warning and its value is ignored (the layer below or the default stands; an exporter that
     cannot be built is turned off), as the OpenTelemetry specification asks of a bad variable.
+    ``otel_config``: a declarative configuration file read instead of ``OTEL_CONFIG_FILE``
+    (the CLI's ``--otel-config``); it takes the place of the ``OTEL_*`` variables (layer 4).
     """
     environ = os.environ if environ is None else environ
     codex_home = codex_home_from(environ)
     env_name, env_origin = selected_env(env, environ)
-    if not overrides and _nothing_configured(files, environ, codex_home):
+    if not overrides and otel_config is None and _nothing_configured(files, environ, codex_home):
         return _default_settings(codex_home, env_name, env_origin, environ)
     from codex_otel_config.settings._sources import settings_files
     from codex_otel_config.settings.otel_env import read_otel_env
@@ -88,7 +91,7 @@ def load_settings(
         )
     otel = read_otel_env(environ)
     loader = _Loader(codex_home, env_name, env_origin, environ, lenient=lenient)
-    return loader.run(paths, problems, otel, overrides)
+    return loader.run(paths, problems, otel, overrides, otel_config)
 
 
 def _nothing_configured(
@@ -262,6 +265,15 @@ class _Store:
                 self._set(top, value, merge=False)
                 self.provenance[top] = fragment.source_for(top)
 
+    def apply_authoritative(self, fragment: Fragment) -> None:
+        """Apply a layer whose exporters replace those below field by field (the declarative
+        file: what it leaves out of an exporter is not inherited from a settings file)."""
+        for top in fragment.data:
+            if top in schema.EXPORTER_KEYS:
+                self._data.pop(top, None)
+                self._drop(top)
+        self.apply(fragment)
+
     def _apply_exporter(self, top: str, value: dict[str, Any], fragment: Fragment) -> None:
         ((kind, fields),) = value.items()
         if top == "trace_exporter" and top not in self and fields:
@@ -339,12 +351,41 @@ class _Loader:
         self.environ = environ
         self.lenient = lenient
 
+    def _declarative(
+        self,
+        otel_config: str | PathLike[str] | None,
+        problems: list[Problem],
+        warnings: list[str],
+    ) -> Fragment | None:
+        """Layer 4 from ``OTEL_CONFIG_FILE`` / ``otel_config``; ``None`` when neither names a
+        file. The ``OTEL_*`` variables it replaces are named in a warning (``show``)."""
+        if otel_config is None and not (self.environ.get("OTEL_CONFIG_FILE") or "").strip():
+            return None
+        from codex_otel_config.settings import _otel_config
+        from codex_otel_config.settings._sources import Fragment
+
+        path = _otel_config.config_file(otel_config, self.environ)
+        if path is None:
+            return None
+        declarative = _otel_config.read(path)
+        problems += declarative.problems
+        warnings += [f"{path}: {w}" for w in declarative.warnings]
+        ignored = _otel_config.ignored_variables(self.environ)
+        if ignored:
+            warnings.append(
+                f"{', '.join(ignored)} ignored: the declarative configuration {path} is "
+                "authoritative (OpenTelemetry specification)"
+            )
+        fragment = _otel_config.fragment(declarative, self.environ, problems)
+        return fragment if fragment is not None else Fragment({}, Source(layer="otel-config"))
+
     def run(
         self,
         paths: list[Path],
         problems: list[Problem],
         otel: OtelEnv,
         overrides: Mapping[str, Any] | None,
+        otel_config: str | PathLike[str] | None = None,
     ) -> OtelSettings:
         from codex_otel_config.settings import _sources
         from codex_otel_config.settings._build import Builder
@@ -380,8 +421,18 @@ class _Loader:
             )
         codex_env = _sources.codex_env_fragment(environ, problems)
         override = _sources.overrides_fragment(overrides, environ, problems) if overrides else None
-        problems += otel.problems
-        if not (fragments or problems or warnings or codex_env or override or not otel.empty):
+        declarative = self._declarative(otel_config, problems, warnings)
+        if declarative is None:
+            problems += otel.problems
+        if not (
+            fragments
+            or problems
+            or warnings
+            or codex_env
+            or override
+            or declarative
+            or not otel.empty
+        ):
             return _default_settings(self.codex_home, self.env_name, self.env_origin, environ)
 
         store = _Store()
@@ -393,8 +444,11 @@ class _Loader:
         for fragment in fragments:
             store.apply(fragment)
 
-        # 4. standard OTEL_* variables
-        if not otel.empty:
+        # 4. the declarative configuration file, authoritative over the OTEL_* variables …
+        if declarative is not None:
+            store.apply_authoritative(declarative)
+        # … or the standard OTEL_* variables
+        elif not otel.empty:
             if otel.touches_exporters and "trace_exporter" not in store:
                 store.inherit_trace()
             data, sources, otel_warnings = otel.patch(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from codex_otel_config._version import __version__
+from codex_otel_config.redaction import Secret, mask_url, register_url
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.schema import DEFAULT_TIMEOUT_S
 
@@ -39,6 +40,26 @@ EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(schema.SIGNAL_KEYS)  # t
 
 def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping or {}))
+
+
+def _secret_headers(mapping: Mapping[str, str | Secret] | None) -> Mapping[str, Secret]:
+    """Header values as :class:`Secret`: masked in every ``repr``, revealed only on the wire."""
+    return MappingProxyType({name: Secret(value) for name, value in (mapping or {}).items()})
+
+
+def _safe_repr(obj: object) -> str:
+    """``OtlpHttp(endpoint='http://****@host:4318', headers={'x-api-key': Secret('****')})``:
+    the dataclass fields with URL user information masked (header values mask themselves)."""
+    parts = []
+    for item in fields(obj):  # type: ignore[arg-type]
+        name, value = item.name, getattr(obj, item.name)
+        if isinstance(value, MappingProxyType):
+            value = dict(value)
+        shown = (
+            repr(mask_url(value)) if name == "endpoint" and isinstance(value, str) else repr(value)
+        )
+        parts.append(f"{name}={shown}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
 
 
 def signal_endpoint(endpoint: str, signal: Signal, rule: SignalPath = "if-no-path") -> str:
@@ -76,7 +97,7 @@ class OtlpHttp:
 
     kind: ClassVar[str] = "otlp-http"
     endpoint: str
-    headers: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    headers: Mapping[str, Secret] = field(default_factory=lambda: _secret_headers(None))
     protocol: HttpProtocol = "binary"
     tls: Tls | None = None
     timeout: float = DEFAULT_TIMEOUT_S
@@ -85,7 +106,10 @@ class OtlpHttp:
     signal_path: SignalPath = field(default="if-no-path", compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _frozen(self.headers))
+        object.__setattr__(self, "headers", _secret_headers(self.headers))
+        register_url(self.endpoint)
+
+    __repr__ = _safe_repr
 
 
 @dataclass(frozen=True)
@@ -94,13 +118,16 @@ class OtlpGrpc:
 
     kind: ClassVar[str] = "otlp-grpc"
     endpoint: str
-    headers: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    headers: Mapping[str, Secret] = field(default_factory=lambda: _secret_headers(None))
     tls: Tls | None = None
     timeout: float = DEFAULT_TIMEOUT_S
     compression: Compression = "none"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _frozen(self.headers))
+        object.__setattr__(self, "headers", _secret_headers(self.headers))
+        register_url(self.endpoint)
+
+    __repr__ = _safe_repr
 
 
 @dataclass(frozen=True)
@@ -112,17 +139,26 @@ class Statsig:
     """
 
     kind: ClassVar[str] = "statsig"
-    api_key: str | None = None
+    api_key: Secret | None = None
     endpoint: str = STATSIG_ENDPOINT
     timeout: float = DEFAULT_TIMEOUT_S
     compression: Compression = "none"
 
+    def __post_init__(self) -> None:
+        if self.api_key is not None:
+            object.__setattr__(self, "api_key", Secret(self.api_key))
+        register_url(self.endpoint)
+
+    __repr__ = _safe_repr
+
     def expand(self, signal: Signal) -> OtlpHttp:
         base = self.endpoint.rstrip("/")
-        headers = {STATSIG_API_KEY_HEADER: self.api_key} if self.api_key else {}
+        headers: dict[str, str | Secret] = (
+            {STATSIG_API_KEY_HEADER: self.api_key} if self.api_key else {}
+        )
         return OtlpHttp(
             endpoint=f"{base}/v1/{signal}",
-            headers=headers,
+            headers=_secret_headers(headers),
             protocol="json",
             timeout=self.timeout,
             compression=self.compression,

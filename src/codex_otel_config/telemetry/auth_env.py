@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from codex_otel_config.redaction import register_environ, register_secret
 from codex_otel_config.telemetry import names as n
 
 OPENAI_API_KEY_ENV = "OPENAI_API_KEY"
@@ -55,6 +56,9 @@ class AuthEnvTelemetry:
         as ``configured``); ``codex_api_key_env_enabled`` comes from the auth manager.
         """
         env = os.environ if environ is None else environ
+        register_environ(env)  # the keys it reports the presence of are masked in any output
+        if provider_env_key:
+            register_secret(env.get(provider_env_key))
         return cls(
             openai_api_key_env_present=_present(env, OPENAI_API_KEY_ENV),
             codex_api_key_env_present=_present(env, CODEX_API_KEY_ENV),

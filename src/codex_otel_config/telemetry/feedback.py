@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from codex_otel_config.redaction import redact
 from codex_otel_config.telemetry.auth_env import AuthEnvTelemetry
 
 MAX_FEEDBACK_TAGS = 64
@@ -47,7 +48,9 @@ class FeedbackTagStore:
                             "feedback tags are capped at %d keys; dropping %r", self.max_tags, key
                         )
                     continue
-                self._tags[key] = "" if value is None else str(value)
+                # A tag leaves with a bug report: the server's words it may carry (an
+                # authorization error echoing the key) cross the redaction boundary.
+                self._tags[key] = "" if value is None else redact(str(value))
 
     def set(self, key: str, value: str) -> None:
         self.update({key: value})

@@ -27,6 +27,7 @@ from codex_otel_config._version import __version__
 from codex_otel_config.metrics import MetricsClient, MetricsError, Timer, global_metrics
 from codex_otel_config.metrics import names as mn
 from codex_otel_config.metrics.validation import sanitize_metric_tag_value, tag_pairs
+from codex_otel_config.redaction import redact
 from codex_otel_config.telemetry import names as n
 from codex_otel_config.telemetry.auth_env import AuthEnvTelemetry
 from codex_otel_config.telemetry.debug_context import ResponseDebugContext, telemetry_error_message
@@ -74,9 +75,11 @@ def _seconds(duration: Duration) -> float:
 
 
 def _error_text(error: ErrorInput) -> str | None:
-    if error is None or isinstance(error, str):
-        return error
-    return telemetry_error_message(error)
+    """``error.message``: free text (a caller's string, an exception's first line) crosses
+    :func:`~codex_otel_config.redaction.redact`, so a key an exception quotes is masked."""
+    if error is None:
+        return None
+    return redact(error if isinstance(error, str) else telemetry_error_message(error))
 
 
 def _compact(fields: dict[str, Any]) -> Attributes:
@@ -119,8 +122,8 @@ def _add_auth_evidence(
         fields[n.AUTH_REQUEST_ID] = request_id
     if cf_ray is not None:
         fields[n.AUTH_CF_RAY] = cf_ray
-    if auth_error is not None:
-        fields[n.AUTH_ERROR] = auth_error
+    if auth_error is not None:  # the server's words: they may echo the rejected key
+        fields[n.AUTH_ERROR] = redact(auth_error)
     if auth_error_code is not None:
         fields[n.AUTH_ERROR_CODE] = auth_error_code
 

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.redaction import terminal_safe
 from codex_otel_config.tui.state import (
     CellState,
     CheckEntry,
@@ -62,16 +63,14 @@ REPORT_STATUS_STYLE = {
 #: A status this version does not know yet (e.g. a newer bootstrap's) is shown, in yellow.
 UNKNOWN_STATUS_STYLE = "bold yellow"
 _PORT = re.compile(r"(127\.0\.0\.1|localhost|\[::1\]):\d+")
-#: C0 and C1 control characters, DEL included: what a terminal would act on.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Random ids of a test send (``test-<20 hex>``, trace ids, cf-rays) for stable screens.
 _RANDOM_ID = re.compile(r"\b(test-[0-9a-f]{20}|[0-9a-f]{32}|[0-9a-f]{16}-TEST)\b")
 
 
 def printable(value: object) -> str:
-    """``value`` as text a terminal shows and never acts on: control characters escaped."""
-    text = value if isinstance(value, str) else str(value)
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """``value`` as text a terminal shows and never acts on: control characters escaped
+    (the CLI's rule, :func:`~codex_otel_config.redaction.terminal_safe`)."""
+    return terminal_safe(value)
 
 
 @dataclass(frozen=True)

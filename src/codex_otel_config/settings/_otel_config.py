@@ -1,0 +1,241 @@
+"""Read ``OTEL_CONFIG_FILE`` (or ``--otel-config``) with ``opentelemetry-configuration``'s own
+loader — its YAML/JSON parsing, ``${VAR}`` substitution, ``schema.json`` validation and
+``file_format`` rule — and turn what it says into one layer :class:`Fragment`.
+
+Imported only when the file is named, so ``opentelemetry.configuration``, ``yaml`` and
+``jsonschema`` cost nothing otherwise. The package substitutes ``${VAR}`` from the process
+environment (``os.environ``), as every SDK does; a reference to an unset variable without a
+default (which the package silently turns into null) is reported here with its location.
+Every failure of the package becomes a :class:`Problem` naming the file and the location.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codex_otel_config.errors import Problem
+from codex_otel_config.settings import _files, schema
+from codex_otel_config.settings._declarative import Mapped, map_config
+from codex_otel_config.settings._normalize import Context, normalize
+from codex_otel_config.settings._sources import Fragment
+from codex_otel_config.settings.model import Source
+
+CONFIG_VARIABLE = "OTEL_CONFIG_FILE"
+LAYER = "otel-config"
+INSTALL_HINT = "pip install opentelemetry-configuration==0.66b2"
+#: The substitution grammar of the specification: ``$$`` or ``${NAME}`` / ``${NAME:-default}``.
+_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
+_PACKAGE_LOGGER = "opentelemetry.configuration"
+
+
+@dataclass(frozen=True)
+class Declarative:
+    """The file as the package read it: the parsed model (``None`` when it was refused), what
+    our settings take from it, and every problem and warning."""
+
+    path: Path
+    config: Any
+    mapped: Mapped | None
+    problems: tuple[Problem, ...]
+    warnings: tuple[str, ...]
+
+
+def config_file(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
+    """The declarative file to read: ``--otel-config`` / ``otel_config=`` first, else the
+    variable (empty counts as unset, as for every ``OTEL_*`` variable)."""
+    if explicit is not None and str(explicit).strip():
+        path = Path(explicit)
+    elif value := (environ.get(CONFIG_VARIABLE) or "").strip():
+        path = Path(value).expanduser()
+    else:
+        return None
+    return path if path.is_absolute() else _files.cwd() / path
+
+
+def read(path: Path) -> Declarative:
+    """Load and validate ``path`` with the package, map it; never raises for a bad file."""
+    label = str(path)
+    try:
+        from opentelemetry.configuration import ConfigurationError, load_config_file
+    except ImportError:
+        message = f"reading a declarative configuration needs the package: {INSTALL_HINT}"
+        return Declarative(path, None, None, (Problem("file", label, message),), ())
+    try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
+        text = _files.read_capped(path).decode("utf-8", errors="replace")
+    except _files.Refused as exc:
+        return Declarative(path, None, None, (Problem("file", label, exc.reason),), ())
+    unset = _unset_references(text)
+    with _captured() as logged:
+        try:
+            config = load_config_file(path)
+        except ConfigurationError as exc:
+            return Declarative(path, None, None, (_problem(exc, label),), tuple(logged))
+    mapped = _without(map_config(config), {where for where, _ in unset})
+    problems = tuple(
+        Problem(where, label, f"${{{name}}} is not set and has no default (write ${{{name}:-…}})")
+        for where, name in unset
+    )
+    return Declarative(path, config, mapped, problems, (*logged, *mapped.warnings))
+
+
+def fragment(
+    declarative: Declarative, environ: Mapping[str, str], problems: list[Problem]
+) -> Fragment | None:
+    """The layer fragment: our keys, each with its source pointing into the file."""
+    if declarative.mapped is None:
+        return None
+    path, mapped = declarative.path, declarative.mapped
+    ctx = Context(layer=str(path), base_dir=_files.cwd(), environ=environ, interpolate=False)
+    data = normalize(mapped.values, ctx)
+    for p in ctx.problems:
+        where = _location(mapped.locations, p.key) or p.key
+        problems.append(Problem(where, str(path), f"{p.message} (the setting {p.key})"))
+    for key in schema.EXPORTER_KEYS:
+        fields = (data.get(key) or {}).get("otlp-http")
+        if isinstance(fields, dict) and "endpoint" in fields:
+            fields["signal_path"] = "verbatim"  # the file's endpoint is the full URL
+    sources = {
+        key: Source(layer=LAYER, file=path, note=f"at {where}")
+        for key, where in mapped.locations.items()
+    }
+    return Fragment(data, Source(layer=LAYER, file=path), sources)
+
+
+def ignored_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The ``OTEL_*`` variables this package would read that the file makes irrelevant."""
+    return tuple(
+        name
+        for name in schema.every_variable()
+        if name.startswith("OTEL_") and (environ.get(name) or "").strip()
+    )
+
+
+def _without(mapped: Mapped, unset: set[str]) -> Mapped:
+    """``mapped`` less the values that came from an unset ``${VAR}`` (in a lenient load the
+    layer below or the default stands for them, as for any bad value)."""
+    values = copy.deepcopy(mapped.values)
+    locations = dict(mapped.locations)
+    for key, where in mapped.locations.items():
+        if where in unset:
+            _drop_key(values, key)
+            del locations[key]
+    return Mapped(values, locations, mapped.warnings)
+
+
+def _drop_key(node: dict[str, Any], dotted: str) -> None:
+    """Delete ``dotted`` from nested ``node``; a last part may itself hold dots (a header)."""
+    while True:
+        if dotted in node:
+            del node[dotted]
+            return
+        head, _, dotted = dotted.partition(".")
+        child = node.get(head)
+        if not dotted or not isinstance(child, dict):
+            return
+        node = child
+
+
+def _location(locations: Mapping[str, str], key: str) -> str | None:
+    probe = key
+    while probe:
+        if probe in locations:
+            return locations[probe]
+        probe = probe.rpartition(".")[0]
+    return None
+
+
+def _problem(exc: Exception, label: str) -> Problem:
+    """The package's error text, with the location it knows (line, schema path)."""
+    cause = exc.__cause__
+    mark = getattr(cause, "problem_mark", None) or getattr(cause, "lineno", None)
+    path = getattr(cause, "absolute_path", None)
+    text = str(exc)
+    if path is not None:
+        where = _pointer(list(path)) or "file"
+        validator = getattr(cause, "validator", "schema")
+        reason = getattr(cause, "message", text)
+        if "header" in where or "value" in where:  # never echo a value that may be secret
+            reason = f"fails the schema's {validator!r} rule"
+        return Problem(
+            where, label, f"does not match the declarative configuration schema: {reason}"
+        )
+    if mark is not None:
+        line = mark if isinstance(mark, int) else mark.line + 1
+        kind = "JSON" if isinstance(mark, int) else "YAML"
+        detail = getattr(cause, "problem", None) or getattr(cause, "msg", None) or text
+        return Problem(f"line {line}", label, f"invalid {kind}: {detail}")
+    if "file_format" in text:
+        return Problem("file_format", label, text)
+    return Problem("file", label, text)
+
+
+def _pointer(parts: list[Any]) -> str:
+    """``["tracer_provider", "processors", 0]`` → ``tracer_provider.processors[0]``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[list[str]]:
+    """The package logs (with tracebacks) what it also raises: keep its messages as warnings
+    instead of letting Python's last-resort handler print them."""
+    logged: list[str] = []
+
+    class _Keep(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            if record.levelno >= logging.WARNING and not record.exc_info:
+                logged.append(record.getMessage())
+            return False
+
+    logger = logging.getLogger(_PACKAGE_LOGGER + ".file._loader")
+    keep = _Keep()
+    logger.addFilter(keep)
+    try:
+        yield logged
+    finally:
+        logger.removeFilter(keep)
+
+
+def _unset_references(text: str) -> list[tuple[str, str]]:
+    """``(location, NAME)`` of each ``${NAME}`` without a default whose variable is unset.
+
+    The file is composed (not constructed) with the YAML library the package uses, so only
+    values are looked at, never keys or comments, exactly where the package substitutes.
+    """
+    try:
+        import yaml
+
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except Exception:  # the package reports unreadable or malformed files itself
+        return []
+    found: list[tuple[str, str]] = []
+    seen: set[int] = set()
+
+    def walk(node: Any, parts: list[Any]) -> None:
+        if node is None or id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            for match in _REFERENCE.finditer(node.value):
+                name = match.group(1)
+                if name and match.group(2) is None and name not in os.environ:
+                    found.append((_pointer(parts) or "file", name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, [*parts, index])
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, [*parts, key.value])
+
+    walk(root, [])
+    return found

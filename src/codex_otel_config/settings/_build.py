@@ -19,7 +19,6 @@ from codex_otel_config.redaction import Secret, register_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
-    STATSIG_ENDPOINT,
     STATSIG_KEY_VARIABLE,
     Console,
     Exporter,
@@ -65,7 +64,7 @@ class Builder:
 
     def build(self, *, codex_home: Path, warnings: list[str]) -> OtelSettings:
         m = self.merged
-        exporters = {key: self.exporter(key, m.get(key)) for key in schema.EXPORTER_KEYS}
+        exporters: dict[str, Any] = {k: self.exporter(k, m.get(k)) for k in schema.EXPORTER_KEYS}
         self._drop_inherited_duplicates()
         processors = ProcessorSettings(**dict(m.get("processors", {})))
         found = processors.problems()
@@ -78,18 +77,16 @@ class Builder:
             processors = replace(processors, **dict.fromkeys(names))
             for name in names:
                 self.provenance[f"processors.{name}"] = DEFAULT_SOURCE
+        # The single values as the schema declares them (already checked by each layer).
+        values = {
+            p.key: m[p.key]
+            for p in schema.SETTINGS
+            if p.key in m and "." not in p.key and p.type not in ("exporter", "path")
+        }
         return OtelSettings(
-            environment=str(m["environment"]),
-            service_name=str(m["service_name"]),
-            service_version=str(m["service_version"]),
+            **values,
+            **exporters,
             codex_home=codex_home,
-            log_user_prompt=bool(m["log_user_prompt"]),
-            exporter=exporters["exporter"],
-            trace_exporter=exporters["trace_exporter"],
-            metrics_exporter=exporters["metrics_exporter"],
-            runtime_metrics=bool(m["runtime_metrics"]),
-            resource_attributes=dict(m.get("resource_attributes", {})),
-            sdk_disabled=bool(m["sdk_disabled"]),
             processors=processors,
             provenance=self.provenance,
             warnings=tuple(dict.fromkeys([*warnings, *self.warnings])),
@@ -144,20 +141,8 @@ class Builder:
         tls = self.tls(prefix, endpoint, fields.get("tls"))
         if not ok or tls is False:
             return NoExporter()
-        common: dict[str, Any] = {
-            "endpoint": endpoint,
-            "headers": dict(fields.get("headers", {})),
-            "tls": tls,
-            "timeout": float(fields.get("timeout", schema.DEFAULT_TIMEOUT_S)),
-            "compression": fields.get("compression", "none"),
-        }
-        if kind == "otlp-http":
-            return OtlpHttp(
-                protocol=fields.get("protocol", "binary"),
-                signal_path=fields.get("signal_path", "if-no-path"),
-                **common,
-            )
-        return OtlpGrpc(**common)
+        values = {**_kind_defaults(kind), **fields, "tls": tls}
+        return OtlpHttp(**values) if kind == "otlp-http" else OtlpGrpc(**values)
 
     def check_endpoint(self, prefix: str, kind: str, endpoint: str) -> bool:
         key = f"{prefix}.endpoint"
@@ -243,11 +228,7 @@ class Builder:
                 ok = False
         if not ok:
             return False
-        return Tls(
-            ca_certificate=_path(block.get("ca-certificate")),
-            client_certificate=_path(cert),
-            client_private_key=_path(private),
-        )
+        return Tls(**{attr: _path(block.get(key)) for key, attr, _ in schema.TLS_FIELDS})
 
     def statsig(self, key: str, prefix: str, fields: Mapping[str, Any]) -> Exporter:
         api_key = fields.get("api_key")
@@ -277,12 +258,16 @@ class Builder:
                 f'{prefix}.api_key does not start with "secret-": Statsig server keys do '
                 "(a client key will be rejected)"
             )
-        return Statsig(
-            api_key=Secret(api_key),
-            endpoint=fields.get("endpoint", STATSIG_ENDPOINT),
-            timeout=float(fields.get("timeout", schema.DEFAULT_TIMEOUT_S)),
-            compression=fields.get("compression", "none"),
-        )
+        return Statsig(**{**_kind_defaults(kind="statsig"), **fields, "api_key": Secret(api_key)})
+
+
+def _kind_defaults(kind: str) -> dict[str, Any]:
+    """The declared defaults of an exporter kind's single-valued fields (a timeout of 10 s…)."""
+    return {
+        p.key.partition(".")[2]: p.default
+        for p in schema.EXPORTER_FIELDS
+        if p.key.startswith(kind + ".") and p.default is not None and p.type != "table"
+    }
 
 
 def _valid_host(host: str, *, bracketed: bool) -> bool:

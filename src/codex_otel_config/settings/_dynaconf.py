@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 __all__ = ["Chunk", "file_chunks"]
 
-#: (file, environment table as dynaconf names it — lower case —, that table's data)
-Chunk = tuple[Path, str, dict[str, Any]]
+#: (file, environment table as dynaconf names it — lower case): one chunk dynaconf loaded. Its
+#: values are taken from our own parse of the file (see the module docstring), not dynaconf's.
+Chunk = tuple[Path, str]
 
 
 def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[Chunk]:
@@ -57,17 +57,7 @@ def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[Chunk]:
     # environment): only what it loaded from our files, for [default] and [<env>], is used.
     wanted = {"default", (env_name or "default").lower()}
     return [
-        (Path(entry["identifier"]), str(entry["env"]).lower(), _plain(entry["value"]))
+        (Path(entry["identifier"]), str(entry["env"]).lower())
         for entry in get_history(settings)
         if entry["identifier"] in names and str(entry["env"]).lower() in wanted
     ]
-
-
-def _plain(value: Any) -> Any:
-    """dynaconf's boxes as plain dicts; top-level keys lower-cased back (dynaconf upper-cases
-    them; the schema's vocabulary is case-insensitive)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

@@ -8,10 +8,12 @@ dotted key and the layer, and no message ever contains a secret value.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import UnionType
 from typing import Any
 
 from codex_otel_config.errors import Problem
@@ -40,24 +42,20 @@ class Context:
         self.problems.append(Problem(key=key, layer=self.layer, message=message))
 
 
-def type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "an array"
-    import datetime
+#: How a message names the type of a value (TOML's words), first match wins (bool is an int).
+_TYPE_NAMES: tuple[tuple[type | UnionType, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (Mapping, "a table"),
+    (list | tuple, "an array"),
+    (datetime.datetime | datetime.date | datetime.time, "a date-time"),
+)
 
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return "a date-time"
-    return type(value).__name__
+
+def type_name(value: object) -> str:
+    return next((name for t, name in _TYPE_NAMES if isinstance(value, t)), type(value).__name__)
 
 
 def quote(value: object) -> str:
@@ -82,7 +80,7 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
             _unknown_top(str(raw_key), allowed, ctx)
             continue
         if key == "processors":
-            table = _processors(value, ctx)
+            table = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
             if table is not None:
                 out[key] = table
             continue
@@ -179,7 +177,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")
             return _INVALID
-        if secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        if secret and schema.has_control(value):
             ctx.problem(key, "contains a control character (its value is not shown)")
             return _INVALID
         return value
@@ -197,7 +195,7 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
     if kind in ("int", "float"):
         number: Any = value
         if isinstance(value, str) and from_text:
-            number = _parse_number(_unquote(value))
+            number = parse_number(_unquote(value))
             if number is None:
                 ctx.problem(key, f"{quote(value)} is not a number")
                 return _INVALID
@@ -250,7 +248,7 @@ def _parse_bool(text: str) -> bool | None:
     return None
 
 
-def _parse_number(text: str) -> float | int | None:
+def parse_number(text: str) -> float | int | None:
     try:
         return int(text.strip())
     except ValueError:
@@ -313,11 +311,6 @@ def _string_table(
         if lower:
             name = name.lower()
             child = f"{key}.{name}"
-            if not name or not set(name) <= schema.HEADER_NAME_CHARS:
-                ctx.problem(
-                    child, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)"
-                )
-                continue
             if name in _RESERVED:
                 ctx.problem(child, "is a reserved name")
                 continue
@@ -327,15 +320,9 @@ def _string_table(
         elif not name:
             ctx.problem(key, "has an empty name")
             continue
-        if secret:
-            if not isinstance(raw, str):
-                ctx.problem(child, f"expected a string, found {type_name(raw)}")
-                continue
-        elif isinstance(raw, bool | int | float) and not isinstance(raw, bool):
-            raw = str(raw)
-        elif isinstance(raw, bool):
-            raw = "true" if raw else "false"
-        elif not isinstance(raw, str):
+        if isinstance(raw, bool | int | float) and not secret:  # attribute values are strings
+            raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        if not isinstance(raw, str):
             ctx.problem(child, f"expected a string, found {type_name(raw)}")
             continue
         text = _text(child, raw, ctx, secret=secret)
@@ -394,19 +381,32 @@ def _known(
     return name
 
 
-def _processors(value: Any, ctx: Context) -> dict[str, int] | None:
+def _declared_table(
+    key: str,
+    value: Any,
+    names: tuple[str, ...],
+    param_key: str,
+    ctx: Context,
+    *,
+    takes: str,
+    expected: str = "a table",
+) -> dict[str, Any] | None:
+    """A table whose entries are declared keys (``processors``, ``tls``), each checked as the
+    schema declares ``<param_key>.<name>``."""
     if not isinstance(value, Mapping):
-        ctx.problem("processors", f"expected a table, found {type_name(value)}")
+        ctx.problem(key, f"expected {expected}, found {type_name(value)}")
         return None
-    out: dict[str, int] = {}
+    out: dict[str, Any] = {}
     for raw_name, raw in value.items():
-        name = _known(f"processors.{raw_name}", raw_name, schema.PROCESSOR_KEYS, "expected", ctx)
-        if name is None:
+        name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
+        param = schema.FIELDS_BY_KEY.get(f"{param_key}.{name}") or schema.SETTINGS_BY_KEY.get(
+            f"{param_key}.{name}"
+        )
+        if name is None or param is None:
             continue
-        param = schema.SETTINGS_BY_KEY[f"processors.{name}"]
-        number = _scalar(f"processors.{name}", raw, param, ctx)
-        if number is not _INVALID:
-            out[name] = number
+        scalar = _scalar(f"{key}.{name}", raw, param, ctx)
+        if scalar is not _INVALID:
+            out[name] = scalar
     return out
 
 
@@ -495,23 +495,14 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
     allowed = schema.kind_fields(kind)
     out: dict[str, Any] = {}
     for raw_name, value in fields.items():
-        name = schema.canonical(str(raw_name), allowed)
-        if name is None:
-            hint = ""
-            if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
-                hint = " (gRPC has no protocol setting: its encoding is always protobuf)"
+        if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
             ctx.problem(
                 f"{prefix}.{raw_name}",
-                "unknown key"
-                + (
-                    hint
-                    or (
-                        schema.did_you_mean(str(raw_name), allowed)
-                        + f"; {kind} takes "
-                        + ", ".join(allowed)
-                    )
-                ),
+                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
             )
+            continue
+        name = _known(f"{prefix}.{raw_name}", raw_name, allowed, f"{kind} takes", ctx)
+        if name is None:
             continue
         key = f"{prefix}.{name}"
         if name == "headers":
@@ -519,7 +510,16 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
             if headers is not None:
                 out[name] = headers
         elif name == "tls":
-            tls = _tls(key, kind, value, ctx)
+            expected = f"a table with {', '.join(schema.TLS_KEYS)}"
+            tls = _declared_table(
+                key,
+                value,
+                schema.TLS_KEYS,
+                f"{kind}.tls",
+                ctx,
+                takes="tls takes",
+                expected=expected,
+            )
             if tls is not None:
                 out[name] = tls
         else:
@@ -530,23 +530,4 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
                 out[name] = scalar
                 if name == "endpoint" and kind == "otlp-http":
                     out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
-    return out
-
-
-def _tls(key: str, kind: str, value: Any, ctx: Context) -> dict[str, str] | None:
-    if not isinstance(value, Mapping):
-        ctx.problem(
-            key, f"expected a table with {', '.join(schema.TLS_KEYS)}, found {type_name(value)}"
-        )
-        return None
-    out: dict[str, str] = {}
-    for raw_name, raw in value.items():
-        name = _known(f"{key}.{raw_name}", raw_name, schema.TLS_KEYS, "tls takes", ctx)
-        if name is None:
-            continue
-        param = schema.field_param(kind, f"tls.{name}")
-        assert param is not None
-        path = _scalar(f"{key}.{name}", raw, param, ctx)
-        if path is not _INVALID:
-            out[name] = path
     return out

@@ -186,7 +186,7 @@ def file_fragments(
                 implicit, tables = _split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
-    chunks: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
+    chunks: dict[Path, list[str]] = {}
     if any(tables for *_, tables in checked):
         from codex_otel_config.settings._dynaconf import file_chunks
 
@@ -198,12 +198,12 @@ def file_fragments(
                 Problem(key="file", layer=where, message=f"dynaconf failed ({type(exc).__name__})")
             )
             return []
-        for file, env, loaded in loaded_chunks:
-            chunks.setdefault(file, []).append((env, loaded))
+        for file, env in loaded_chunks:
+            chunks.setdefault(file, []).append(env)
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:
         order: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
-        for env_table, _loaded in chunks.pop(_absolute(file), []):
+        for env_table in chunks.pop(_absolute(file), []):
             # dynaconf chose and ordered the table; its values are taken as the file wrote
             # them (dynaconf would cast "@int …"-style strings if AUTO_CAST_FOR_DYNACONF is
             # set in os.environ: a header value must stay the text of the file).
@@ -399,11 +399,10 @@ class _Tree:
 
 
 def _takes_table(path: list[str]) -> bool:
-    """An exporter, ``resource_attributes`` or an exporter's ``headers``: keys whose value may
-    be written as a TOML inline table."""
-    if len(path) == 1:
-        return path[0] in schema.EXPORTER_KEYS or path[0] == "resource_attributes"
-    return len(path) == 3 and path[2] == "headers"
+    """An exporter or a table (``resource_attributes``, an exporter's ``headers``): keys whose
+    value may be written as a TOML inline table."""
+    param = _PATHS.get(tuple(path))
+    return param is not None and param.type in ("exporter", "table")
 
 
 def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
@@ -418,68 +417,55 @@ def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
     return None
 
 
+#: Every declared key as a path (the fields of each exporter kind under each exporter key).
+_PATHS: dict[tuple[str, ...], schema.Param] = {
+    **{tuple(p.key.split(".")): p for p in schema.SETTINGS},
+    **{(top, *p.key.split(".")): p for top in schema.EXPORTER_KEYS for p in schema.EXPORTER_FIELDS},
+}
+
+
 def _canonical_path(segments: list[str], *, env_style: bool) -> list[str] | str:
-    """Canonical key path, or a message saying which part is unknown."""
+    """Canonical key path, or a message saying which part is unknown; the schema's keys are
+    the vocabulary at every level, and a table (headers, resource attributes) takes any name."""
     if not segments or any(not s.strip() for s in segments):
         return "is not a settings key (empty part)"
     allowed = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
     top = schema.canonical(segments[0], allowed)
     if top is None:
         return "unknown key" + schema.did_you_mean(segments[0], allowed)
-    rest = segments[1:]
-    if not rest:
-        return [top]
-    if top in schema.EXPORTER_KEYS:
+    path, rest = [top], segments[1:]
+    if top in schema.EXPORTER_KEYS and rest:
         kind = schema.canonical(rest[0], schema.EXPORTER_KINDS)
         if kind is None:
             return f'"{rest[0].lower()}" is not an exporter kind' + schema.did_you_mean(
                 rest[0], schema.EXPORTER_KINDS
             )
-        if len(rest) == 1:
-            return [top, kind]
-        fields = schema.kind_fields(kind)
-        name = schema.canonical(rest[1], fields)
-        if name is None:
-            return f'"{rest[1].lower()}" is not a {kind} setting' + schema.did_you_mean(
-                rest[1], fields
+        path, rest = [top, kind], rest[1:]
+    while rest:
+        param = _PATHS.get(tuple(path))
+        if param is not None and param.type == "table":
+            name = ".".join(rest)
+            if path[-1] == "headers":  # case-insensitive; a variable name cannot hold "-"
+                return [*path, (name.lower().replace("_", "-") if env_style else name).lower()]
+            return [*path, name.lower() if env_style else name]
+        if param is not None:
+            return ".".join(path[1:] if top in schema.EXPORTER_KEYS else path) + " has no sub-keys"
+        depth = len(path)
+        names = tuple(
+            dict.fromkeys(p[depth] for p in _PATHS if len(p) > depth and list(p[:depth]) == path)
+        )
+        known = schema.canonical(rest[0], names)
+        if known is None:
+            return f'"{rest[0].lower()}" is not a {path[-1]} setting' + schema.did_you_mean(
+                rest[0], names
             )
-        tail = rest[2:]
-        if name == "headers" and tail:
-            header = ".".join(tail)
-            if env_style:
-                header = header.lower().replace("_", "-")
-            return [top, kind, name, header.lower()]
-        if name == "tls" and tail:
-            tls_key = schema.canonical(tail[0], schema.TLS_KEYS)
-            if tls_key is None or len(tail) > 1:
-                return f'"{tail[0].lower()}" is not a tls setting' + schema.did_you_mean(
-                    tail[0], schema.TLS_KEYS
-                )
-            return [top, kind, name, tls_key]
-        if tail:
-            return f"{kind}.{name} has no sub-keys"
-        return [top, kind, name]
-    if top == "resource_attributes":
-        name = ".".join(rest)
-        return [top, name.lower() if env_style else name]
-    if top == "processors":
-        name = schema.canonical(rest[0], schema.PROCESSOR_KEYS)
-        if name is None or len(rest) > 1:
-            return f'"{rest[0].lower()}" is not a processors setting' + schema.did_you_mean(
-                rest[0], schema.PROCESSOR_KEYS
-            )
-        return [top, name]
-    return f"{top} has no sub-keys"
+        path, rest = [*path, known], rest[1:]
+    return path
 
 
 def _suggest_variable(name: str) -> str:
     import difflib
 
     known = [v for v in schema.every_variable() if v.startswith(schema.CODEX_PREFIX)]
-    known += [
-        schema.CODEX_PREFIX + k.replace(".", "__").upper()
-        for k in schema.SETTINGS_BY_KEY
-        if k != "codex_home"
-    ]
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return f" (did you mean {match[0]}?)" if match else ""

@@ -7,9 +7,10 @@ forget to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from codex_otel_config.settings import schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
     EXPORTER_FIELD,
@@ -24,17 +25,6 @@ from codex_otel_config.settings.model import (
     Statsig,
 )
 from codex_otel_config.settings.redact import mask, mask_url
-from codex_otel_config.settings.schema import TLS_KEY_OF
-
-_GENERAL = (
-    "environment",
-    "service_name",
-    "service_version",
-    "codex_home",
-    "log_user_prompt",
-    "runtime_metrics",
-    "sdk_disabled",
-)
 
 
 @dataclass(frozen=True)
@@ -57,24 +47,23 @@ def safe_url(url: str) -> str:
 
 
 def rows(settings: OtelSettings) -> list[Row]:
-    """Every resolved value, general settings first, then each signal's exporter as built."""
+    """Every resolved value as the schema declares it (single values, then tables, then
+    processor tunings), then each signal's exporter as built."""
     out: list[Row] = []
-    for key in _GENERAL:
-        value = getattr(settings, key)
-        out.append(Row(key, str(value) if key == "codex_home" else value, settings.source_of(key)))
-    for name, value in sorted(settings.resource_attributes.items()):
-        out.append(
-            Row(
-                f"resource_attributes.{name}",
-                value,
-                settings.source_of(f"resource_attributes.{name}"),
-            )
-        )
-    for f in fields(settings.processors):
-        value = getattr(settings.processors, f.name)
-        if value is not None:
+    for param in sorted(schema.SETTINGS, key=lambda p: (p.type == "table", "." in p.key)):
+        key, _, processor = param.key.partition(".")
+        if param.type == "exporter":
+            continue
+        if processor:
+            if (value := getattr(settings.processors, processor)) is not None:
+                out.append(Row(param.key, value, settings.source_of(param.key)))
+        elif param.type == "table":
+            for name, value in sorted(getattr(settings, key).items()):
+                out.append(Row(f"{key}.{name}", value, settings.source_of(f"{key}.{name}")))
+        else:
+            value = getattr(settings, key)
             out.append(
-                Row(f"processors.{f.name}", value, settings.source_of(f"processors.{f.name}"))
+                Row(key, str(value) if param.type == "path" else value, settings.source_of(key))
             )
     for signal in SIGNALS:
         out += signal_rows(settings, signal)
@@ -82,7 +71,8 @@ def rows(settings: OtelSettings) -> list[Row]:
 
 
 def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
-    """The exporter of one signal as it will be built, each field with its source."""
+    """The exporter of one signal as it will be built, each field (as the schema declares the
+    fields of the kind that is built) with its source."""
     key = EXPORTER_FIELD[signal]
     configured = settings.configured_exporter(signal)
     resolved = settings.exporter_for(signal)
@@ -107,38 +97,36 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
         # A field no layer set is the kind's built-in default (not its parent's layer).
         return settings.provenance.get(f"{key}.{kind}.{field}", DEFAULT_SOURCE)
 
+    # Statsig is built as OTLP/HTTP JSON: its protocol is the shorthand's, its key a header.
     statsig = isinstance(configured, Statsig)
-    out = [
-        Row(
-            f"{signal}.exporter",
-            resolved.kind,
-            settings.source_of(key),
-            "statsig shorthand: OTLP/HTTP JSON" if statsig else None,
-        )
-    ]
-    note = None
-    if isinstance(configured, OtlpHttp) and resolved.endpoint != configured.endpoint:
-        note = f"/v1/{signal} appended"
-    out.append(Row(f"{signal}.endpoint", safe_url(resolved.endpoint), src("endpoint"), note))
-    if isinstance(resolved, OtlpHttp):
-        out.append(
-            Row(
-                f"{signal}.protocol",
-                resolved.protocol,
-                settings.source_of(key) if statsig else src("protocol"),
-            )
-        )
-    for name, value in sorted(resolved.headers.items()):
-        field = "api_key" if statsig and name == STATSIG_API_KEY_HEADER else f"headers.{name}"
-        out.append(Row(f"{signal}.headers.{name}", mask(value), src(field)))
-    tls = None if statsig else getattr(resolved, "tls", None)
-    if tls is not None:
-        for attr, name in TLS_KEY_OF.items():
-            if (path := getattr(tls, attr)) is not None:
-                out.append(Row(f"{signal}.tls.{name}", str(path), src(f"tls.{name}")))
-    out.append(Row(f"{signal}.timeout", resolved.timeout, src("timeout")))
-    out.append(Row(f"{signal}.compression", resolved.compression, src("compression")))
+    shorthand = "statsig shorthand: OTLP/HTTP JSON" if statsig else None
+    out = [Row(f"{signal}.exporter", resolved.kind, settings.source_of(key), shorthand)]
+    for param in schema.EXPORTER_FIELDS:
+        owner, _, field = param.key.partition(".")
+        value = _attribute(resolved, field)
+        if owner != resolved.kind or value is None or (statsig and field.startswith("tls.")):
+            continue
+        name = f"{signal}.{field}"
+        if param.type == "table":  # headers: every value is a secret
+            for header, text in sorted(value.items()):
+                origin = "api_key" if statsig and header == STATSIG_API_KEY_HEADER else None
+                out.append(Row(f"{name}.{header}", mask(text), src(origin or f"{field}.{header}")))
+        elif field == "endpoint":
+            appended = isinstance(configured, OtlpHttp) and value != configured.endpoint
+            note = f"/v1/{signal} appended" if appended else None
+            out.append(Row(name, safe_url(value), src(field), note))
+        else:
+            source = settings.source_of(key) if statsig and field == "protocol" else src(field)
+            out.append(Row(name, str(value) if param.type == "path" else value, source))
     return out
+
+
+def _attribute(exporter: object, field: str) -> Any:
+    """The value of a schema field (``tls.ca-certificate``) on a built exporter, or ``None``."""
+    value: Any = exporter
+    for part in field.split("."):
+        value = getattr(value, part.replace("-", "_"), None)
+    return value
 
 
 def report(settings: OtelSettings, *, explain: bool = False) -> dict[str, Any]:

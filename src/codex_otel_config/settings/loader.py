@@ -126,7 +126,6 @@ def list_environments(
     Unreadable or malformed files are skipped here; ``load_settings`` reports them.
     """
     environ = os.environ if environ is None else environ
-    from codex_otel_config.settings import schema
     from codex_otel_config.settings._sources import SECRETS_NAME, read_toml, settings_files
 
     paths, _ = settings_files(files, environ, codex_home_from(environ))
@@ -244,8 +243,7 @@ class _Store:
     def snapshot(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
 
-    def _set(self, key: str, value: Any, *, merge: bool, source: Source) -> None:
-        del source  # recorded in provenance by the caller
+    def _set(self, key: str, value: Any, *, merge: bool) -> None:
         value = copy.deepcopy(value)
         self._data[key] = deep_merge(self._data.get(key), value) if merge else value
 
@@ -258,13 +256,13 @@ class _Store:
             if top in schema.EXPORTER_KEYS:
                 self._apply_exporter(top, value, fragment)
             elif isinstance(value, dict):
-                self._set(top, value, merge=True, source=fragment.source_for(top))
+                self._set(top, value, merge=True)
                 if not value:
                     self.provenance.setdefault(top, fragment.source_for(top))
                 for leaf in leaves(top, value):
                     self.provenance[leaf] = fragment.source_for(leaf)
             else:
-                self._set(top, value, merge=False, source=fragment.source_for(top))
+                self._set(top, value, merge=False)
                 self.provenance[top] = fragment.source_for(top)
 
     def apply_authoritative(self, fragment: Fragment) -> None:
@@ -284,11 +282,11 @@ class _Store:
                 self.inherit_trace()
         current = self.get(top) or {}
         if kind not in current:
-            self._set(top, value, merge=False, source=fragment.source_for(top))
+            self._set(top, value, merge=False)
             self._drop(top)
             self.provenance[top] = fragment.source_for(top)
         else:
-            self._set(top, value, merge=True, source=fragment.source_for(top))
+            self._set(top, value, merge=True)
             if not fields:
                 self.provenance[top] = fragment.source_for(top)
         if fields:
@@ -305,7 +303,7 @@ class _Store:
         if kind == "otlp-http" and isinstance(endpoint, str) and endpoint.endswith("/v1/logs"):
             fields["endpoint"] = endpoint[: -len("/v1/logs")] + "/v1/traces"
             renamed = True
-        self._set("trace_exporter", value, merge=False, source=Source(layer="derived"))
+        self._set("trace_exporter", value, merge=False)
         self._drop("trace_exporter")
         for key, src in list(self.provenance.items()):
             if key == "exporter" or key.startswith("exporter."):

@@ -30,9 +30,9 @@ Compression = Literal["none", "gzip"]
 #: base URL without a path), ``verbatim`` (a per-signal variable, or a URL already complete).
 SignalPath = Literal["append", "if-no-path", "verbatim"]
 
-STATSIG_ENDPOINT = "https://api.statsig.com/otlp"
+STATSIG_ENDPOINT = str(schema.FIELDS_BY_KEY["statsig.endpoint"].default)
 STATSIG_API_KEY_HEADER = "statsig-api-key"
-STATSIG_KEY_VARIABLE = "STATSIG_SERVER_SDK_SECRET"
+STATSIG_KEY_VARIABLE = schema.FIELDS_BY_KEY["statsig.api_key"].otel_env[0]
 
 #: The settings attribute that holds each signal's exporter (declared in the schema).
 EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(schema.SIGNAL_KEYS)  # type: ignore[arg-type]

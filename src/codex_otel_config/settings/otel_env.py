@@ -26,6 +26,7 @@ into a layer fragment against the settings resolved so far, because the standard
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +35,13 @@ from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._normalize import parse_pairs
+from codex_otel_config.settings._normalize import parse_number, parse_pairs
 from codex_otel_config.settings._tree import leaves
-from codex_otel_config.settings.model import EXPORTER_FIELD, Signal, Source, expand_user
+from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source, expand_user
 from codex_otel_config.settings.redact import mask_url
 
-SIGNAL_NAMES: dict[Signal, str] = {"logs": "LOGS", "traces": "TRACES", "metrics": "METRICS"}
+#: The ``{SIGNAL}`` of the per-signal variables.
+SIGNAL_NAMES: dict[Signal, str] = {signal: signal.upper() for signal in SIGNALS}
 #: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
 EXPORTER_VALUES = ("otlp", "console", "none")
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
@@ -64,42 +66,25 @@ class Setting:
 
 @dataclass
 class SignalEnv:
-    """The variables that concern one signal, generic and per-signal forms already combined."""
+    """The variables that concern one signal, generic and per-signal forms already combined:
+    the exporter choice, and the exporter fields by their schema name (``tls.ca-certificate``)."""
 
     exporter: Setting | None = None
-    endpoint: Setting | None = None
+    fields: dict[str, Setting] = field(default_factory=dict)
     endpoint_is_generic: bool = False
-    protocol: Setting | None = None
-    headers: Setting | None = None
-    timeout: Setting | None = None
-    compression: Setting | None = None
-    tls: dict[str, Setting] = field(default_factory=dict)
 
     @property
     def touches_exporter(self) -> bool:
-        return any(
-            (
-                self.exporter,
-                self.endpoint,
-                self.protocol,
-                self.headers,
-                self.timeout,
-                self.compression,
-                self.tls,
-            )
-        )
+        return self.exporter is not None or bool(self.fields)
 
 
 @dataclass
 class OtelEnv:
-    """What the standard variables ask for, validated."""
+    """What the standard variables ask for, validated: ``values`` holds the settings outside
+    the exporters by dotted key (``service_name``, ``resource_attributes.team``)."""
 
     signals: dict[Signal, SignalEnv] = field(default_factory=dict)
-    service_name: Setting | None = None
-    service_version: Setting | None = None
-    resource_attributes: dict[str, Setting] = field(default_factory=dict)
-    sdk_disabled: Setting | None = None
-    processors: dict[str, Setting] = field(default_factory=dict)
+    values: dict[str, Setting] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -108,14 +93,7 @@ class OtelEnv:
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.touches_exporters
-            or self.service_name
-            or self.service_version
-            or self.resource_attributes
-            or self.sdk_disabled
-            or self.processors
-        )
+        return not (self.touches_exporters or self.values)
 
     def patch(
         self,
@@ -133,23 +111,13 @@ class OtelEnv:
         data: dict[str, Any] = {}
         sources: dict[str, Source] = {}
         warnings: list[str] = []
-        if self.service_name:
-            data["service_name"] = self.service_name.value
-            sources["service_name"] = self.service_name.source
-        if self.service_version:
-            data["service_version"] = self.service_version.value
-            sources["service_version"] = self.service_version.source
-        if self.sdk_disabled:
-            data["sdk_disabled"] = self.sdk_disabled.value
-            sources["sdk_disabled"] = self.sdk_disabled.source
-        if self.resource_attributes:
-            data["resource_attributes"] = {k: s.value for k, s in self.resource_attributes.items()}
-            for k, s in self.resource_attributes.items():
-                sources[f"resource_attributes.{k}"] = s.source
-        if self.processors:
-            data["processors"] = {k: s.value for k, s in self.processors.items()}
-            for k, s in self.processors.items():
-                sources[f"processors.{k}"] = s.source
+        for dotted, setting in self.values.items():
+            top, _, name = dotted.partition(".")  # a resource attribute name may hold dots
+            if name:
+                data.setdefault(top, {})[name] = setting.value
+            else:
+                data[top] = setting.value
+            sources[dotted] = setting.source
         for signal, env in self.signals.items():
             key = EXPORTER_FIELD[signal]
             result = _patch_signal(signal, key, env, current.get(key), is_explicit, source_of)
@@ -159,14 +127,15 @@ class OtelEnv:
                 value, signal_sources = result
                 data[key] = value
                 sources.update(signal_sources)
+                endpoint = env.fields.get("endpoint")
                 if (
-                    env.endpoint
+                    endpoint
                     and not env.endpoint_is_generic
                     and "otlp-http" in value
-                    and (_path_of(str(env.endpoint.value)) in ("", "/"))
+                    and (_path_of(str(endpoint.value)) in ("", "/"))
                 ):
                     warnings.append(
-                        f"{env.endpoint.variable} has no path: as the OpenTelemetry "
+                        f"{endpoint.variable} has no path: as the OpenTelemetry "
                         "specification says, a per-signal endpoint is used as written, so "
                         f"{signal} are posted to / (collectors listen on /v1/{signal}: add that "
                         "path to the variable)"
@@ -187,36 +156,37 @@ def _patch_signal(
     if env.exporter is not None and env.exporter.value in ("none", "console"):
         return {env.exporter.value: {}}, {key: env.exporter.source}
     kind_now, fields_now = _split(current)
+    endpoint, protocol = env.fields.get("endpoint"), env.fields.get("protocol")
     sources: dict[str, Source] = {}
     created = False
     if kind_now in ("otlp-http", "otlp-grpc"):
         base_kind = kind_now
         kind_source: Setting | None = None
-    elif env.exporter is not None or env.endpoint is not None:
-        if env.exporter is None and is_explicit(key) and env.endpoint is not None:
+    elif env.exporter is not None or endpoint is not None:
+        if env.exporter is None and is_explicit(key) and endpoint is not None:
             return (
-                f"{env.endpoint.variable} is not applied to {signal}: {key} is "
+                f"{endpoint.variable} is not applied to {signal}: {key} is "
                 f'"{kind_now}" ({source_of(key).describe()}); set '
                 f"OTEL_{SIGNAL_NAMES[signal]}_EXPORTER=otlp to override it"
             )
         base_kind = "otlp-http"
         fields_now = {}
         created = True
-        kind_source = env.exporter or env.endpoint
+        kind_source = env.exporter or endpoint
     else:
         return None  # none/statsig: field variables have nothing to modify
     new_kind = base_kind
     patch: dict[str, Any] = {}
-    if env.protocol is not None:
-        new_kind = "otlp-grpc" if env.protocol.value == "grpc" else "otlp-http"
+    if protocol is not None:
+        new_kind = "otlp-grpc" if protocol.value == "grpc" else "otlp-http"
         if new_kind == "otlp-http":
-            patch["protocol"] = "json" if env.protocol.value == "http/json" else "binary"
-            sources[f"{key}.otlp-http.protocol"] = env.protocol.source
+            patch["protocol"] = "json" if protocol.value == "http/json" else "binary"
+            sources[f"{key}.otlp-http.protocol"] = protocol.source
         if new_kind != base_kind:
-            kind_source = env.protocol
+            kind_source = protocol
             # Carry the configured fields over to the other transport, with their provenance.
             for name, value in fields_now.items():
-                if name == "protocol":
+                if name not in schema.kind_fields(new_kind):  # protocol, signal_path
                     continue
                 patch[name] = value
                 for leaf in leaves(name, value):
@@ -224,13 +194,7 @@ def _patch_signal(
     if kind_source is not None:
         sources[key] = kind_source.source
     prefix = f"{key}.{new_kind}"
-    if env.endpoint is not None:
-        patch["endpoint"] = str(env.endpoint.value)
-        sources[f"{prefix}.endpoint"] = env.endpoint.source
-        if new_kind == "otlp-http":
-            # The spec: the generic endpoint always gets v1/<signal>; a per-signal one never.
-            patch["signal_path"] = "append" if env.endpoint_is_generic else "verbatim"
-    elif created:
+    if endpoint is None and created:
         default = DEFAULT_GRPC_ENDPOINT if new_kind == "otlp-grpc" else DEFAULT_HTTP_ENDPOINT
         patch["endpoint"] = default
         if new_kind == "otlp-http":
@@ -238,21 +202,21 @@ def _patch_signal(
         sources[f"{prefix}.endpoint"] = Source(
             layer="derived", note="the OTLP default endpoint; no endpoint variable is set"
         )
-    if env.headers is not None:
-        headers: dict[str, str] = dict(env.headers.value)
-        patch["headers"] = {**patch.get("headers", {}), **headers}
-        for name in headers:
-            sources[f"{prefix}.headers.{name}"] = env.headers.source
-    for name, setting in (("timeout", env.timeout), ("compression", env.compression)):
-        if setting is not None:
-            patch[name] = setting.value
-            sources[f"{prefix}.{name}"] = setting.source
-    if env.tls:
-        tls = dict(patch.get("tls", {}))
-        for tls_key, setting in env.tls.items():
-            tls[tls_key] = setting.value
-            sources[f"{prefix}.tls.{tls_key}"] = setting.source
-        patch["tls"] = tls
+    for name, setting in env.fields.items():
+        if name == "protocol":
+            continue
+        if name == "headers":  # added to the configured headers
+            patch["headers"] = {**patch.get("headers", {}), **setting.value}
+            for header in setting.value:
+                sources[f"{prefix}.headers.{header}"] = setting.source
+            continue
+        group, _, leaf = name.rpartition(".")  # "tls.ca-certificate" nests under "tls"
+        node = patch.setdefault(group, {}) if group else patch
+        node[leaf] = setting.value
+        sources[f"{prefix}.{name}"] = setting.source
+        if name == "endpoint" and new_kind == "otlp-http":
+            # The spec: the generic endpoint always gets v1/<signal>; a per-signal one never.
+            patch["signal_path"] = "append" if env.endpoint_is_generic else "verbatim"
     return {new_kind: patch}, sources
 
 
@@ -287,11 +251,11 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
         out.problems.append(Problem(key=key, layer=f"env {variable}", message=message))
 
     if (v := get("OTEL_SERVICE_NAME")) is not None:
-        out.service_name = Setting(v, "OTEL_SERVICE_NAME")
+        out.values["service_name"] = Setting(v, "OTEL_SERVICE_NAME")
     if (v := get("OTEL_SDK_DISABLED")) is not None:
         # Only a case-insensitive "true" disables (the spec); anything but "false" is reported.
         if v.lower() in ("true", "false"):
-            out.sdk_disabled = Setting(v.lower() == "true", "OTEL_SDK_DISABLED")
+            out.values["sdk_disabled"] = Setting(v.lower() == "true", "OTEL_SDK_DISABLED")
         else:
             problem(
                 "OTEL_SDK_DISABLED",
@@ -303,25 +267,29 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
         for message in messages:
             problem("OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", message)
         for name, value in pairs.items():
-            if name == "service.name" and out.service_name is None:
-                out.service_name = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+            setting = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+            if name == "service.name":  # OTEL_SERVICE_NAME wins
+                out.values.setdefault("service_name", setting)
             elif name == "service.version":
-                out.service_version = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
-            elif name != "service.name":
-                out.resource_attributes[name] = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
+                out.values["service_version"] = setting
+            else:
+                out.values[f"resource_attributes.{name}"] = setting
     for variable, param in PROCESSOR_VARIABLES.items():
         if (v := get(variable)) is not None:
-            number = _parse_int(v)
-            if number is None or not param.in_range(number):
+            number = _number(v)
+            if number is None or not number.is_integer() or not param.in_range(number):
                 problem(variable, param.key, f"{_shown(v)} is not {param.range_text()}")
             else:
-                out.processors[param.key.split(".", 1)[1]] = Setting(number, variable)
+                out.values[param.key] = Setting(int(number), variable)
 
     generic = _read_signal_vars(None, get, problem, base, "otlp")
     for signal, upper in SIGNAL_NAMES.items():
         key = EXPORTER_FIELD[signal]
         own = _read_signal_vars(upper, get, problem, base, f"{key}.otlp")
-        env = SignalEnv()
+        env = SignalEnv(
+            fields={**generic, **own},  # a per-signal variable wins over the generic one
+            endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
+        )
         exporter_var = f"OTEL_{upper}_EXPORTER"
         if (v := get(exporter_var)) is not None:
             if v.lower() in EXPORTER_VALUES:
@@ -334,17 +302,6 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
                     f"{_shown(v)} is not one of {listed} (the "
                     "exporters this package builds from variables)",
                 )
-        for name in ("protocol", "headers", "timeout", "compression"):
-            setattr(env, name, own.get(name) or generic.get(name))
-        if "endpoint" in own:
-            env.endpoint = own["endpoint"]
-        elif "endpoint" in generic:
-            env.endpoint = generic["endpoint"]
-            env.endpoint_is_generic = True
-        for tls_key in schema.TLS_KEYS:
-            chosen = own.get(tls_key) or generic.get(tls_key)
-            if chosen is not None:
-                env.tls[tls_key] = chosen
         out.signals[signal] = env
     return out
 
@@ -377,7 +334,7 @@ def _read_signal_vars(
             for message in value.messages:
                 problem(name, f"{key}.{field}", message)
         else:
-            found[field.removeprefix("tls.")] = Setting(value, name)
+            found[field] = Setting(value, name)
     return found
 
 
@@ -395,7 +352,7 @@ def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
         pairs, messages = parse_pairs(text, headers=True)
         return _Bad(tuple(messages)) if messages else pairs
     if param.type == "float":  # a timeout, in the variable's unit
-        number = _parse_float(text)
+        number = _number(text)
         scale = 1000.0 if param.otel_unit == "ms" else 1.0
         if number is None or not param.in_range(number / scale):
             high = (param.high or 0) * scale
@@ -424,17 +381,11 @@ def _shown(text: str) -> str:
     return '"' + short.encode("unicode_escape").decode("ascii") + '"'
 
 
-def _parse_int(text: str) -> int | None:
+def _number(text: str) -> float | None:
+    """A finite number written in a variable (``5``, ``1e3``), else ``None``."""
+    number = parse_number(text)
     try:
-        return int(text)
-    except ValueError:
-        number = _parse_float(text)
-        return int(number) if number is not None and number.is_integer() else None
-
-
-def _parse_float(text: str) -> float | None:
-    try:
-        number = float(text)
-    except ValueError:
+        value = None if number is None else float(number)
+    except OverflowError:  # 400 digits: beyond any range
         return None
-    return number if number == number and number not in (float("inf"), float("-inf")) else None
+    return value if value is not None and math.isfinite(value) else None

@@ -208,91 +208,75 @@ SETTINGS: tuple[Param, ...] = (
         "Disable every signal whatever the exporters say.",
         otel_env=("OTEL_SDK_DISABLED",),
     ),
-    _P(
-        "processors.bsp_schedule_delay_ms",
-        "int",
-        None,
-        "Span batch processor: delay between exports (ms).",
-        otel_env=("OTEL_BSP_SCHEDULE_DELAY",),
-        low=1,
-        high=MAX_MS,
-    ),
-    _P(
-        "processors.bsp_max_queue_size",
-        "int",
-        None,
-        "Span batch processor: queue size.",
-        otel_env=("OTEL_BSP_MAX_QUEUE_SIZE",),
-        low=1,
-        high=MAX_COUNT,
-    ),
-    _P(
-        "processors.bsp_max_export_batch_size",
-        "int",
-        None,
-        "Span batch processor: spans per export.",
-        otel_env=("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",),
-        low=1,
-        high=MAX_COUNT,
-    ),
-    _P(
-        "processors.bsp_export_timeout_ms",
-        "int",
-        None,
-        "Span batch processor: export deadline (ms).",
-        otel_env=("OTEL_BSP_EXPORT_TIMEOUT",),
-        low=0,
-        high=MAX_MS,
-    ),
-    _P(
-        "processors.blrp_schedule_delay_ms",
-        "int",
-        None,
-        "Log batch processor: delay between exports (ms).",
-        otel_env=("OTEL_BLRP_SCHEDULE_DELAY",),
-        low=1,
-        high=MAX_MS,
-    ),
-    _P(
-        "processors.blrp_max_queue_size",
-        "int",
-        None,
-        "Log batch processor: queue size.",
-        otel_env=("OTEL_BLRP_MAX_QUEUE_SIZE",),
-        low=1,
-        high=MAX_COUNT,
-    ),
-    _P(
-        "processors.blrp_max_export_batch_size",
-        "int",
-        None,
-        "Log batch processor: records per export.",
-        otel_env=("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",),
-        low=1,
-        high=MAX_COUNT,
-    ),
-    _P(
-        "processors.blrp_export_timeout_ms",
-        "int",
-        None,
-        "Log batch processor: export deadline (ms).",
-        otel_env=("OTEL_BLRP_EXPORT_TIMEOUT",),
-        low=0,
-        high=MAX_MS,
-    ),
-    _P(
-        "processors.metric_export_interval_ms",
-        "int",
-        None,
-        "Metric reader: interval between exports (ms).",
-        otel_env=("OTEL_METRIC_EXPORT_INTERVAL",),
-        low=1,
-        high=MAX_MS,
+    # Durations are milliseconds (a deadline may be 0: no limit); sizes are counts.
+    *(
+        _P(
+            f"processors.{name}",
+            "int",
+            None,
+            description,
+            otel_env=(variable,),
+            low=0 if name.endswith("timeout_ms") else 1,
+            high=MAX_COUNT if "size" in name else MAX_MS,
+        )
+        for name, variable, description in (
+            (
+                "bsp_schedule_delay_ms",
+                "OTEL_BSP_SCHEDULE_DELAY",
+                "Span batch processor: delay between exports (ms).",
+            ),
+            ("bsp_max_queue_size", "OTEL_BSP_MAX_QUEUE_SIZE", "Span batch processor: queue size."),
+            (
+                "bsp_max_export_batch_size",
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                "Span batch processor: spans per export.",
+            ),
+            (
+                "bsp_export_timeout_ms",
+                "OTEL_BSP_EXPORT_TIMEOUT",
+                "Span batch processor: export deadline (ms).",
+            ),
+            (
+                "blrp_schedule_delay_ms",
+                "OTEL_BLRP_SCHEDULE_DELAY",
+                "Log batch processor: delay between exports (ms).",
+            ),
+            ("blrp_max_queue_size", "OTEL_BLRP_MAX_QUEUE_SIZE", "Log batch processor: queue size."),
+            (
+                "blrp_max_export_batch_size",
+                "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+                "Log batch processor: records per export.",
+            ),
+            (
+                "blrp_export_timeout_ms",
+                "OTEL_BLRP_EXPORT_TIMEOUT",
+                "Log batch processor: export deadline (ms).",
+            ),
+            (
+                "metric_export_interval_ms",
+                "OTEL_METRIC_EXPORT_INTERVAL",
+                "Metric reader: interval between exports (ms).",
+            ),
+        )
     ),
 )
 
 
+def _otlp_env(suffix: str) -> tuple[str, str]:
+    """The generic and per-signal variables of one OTLP exporter field."""
+    return (f"OTEL_EXPORTER_OTLP_{suffix}", f"OTEL_EXPORTER_OTLP_{{SIGNAL}}_{suffix}")
+
+
+_TLS_DESCRIPTIONS = {
+    "ca-certificate": "PEM file of the CA that signed the collector's certificate (replaces the "
+    "system roots).",
+    "client-certificate": "PEM client certificate for mTLS (needs `client-private-key`).",
+    "client-private-key": "PEM private key of the client certificate (needs `client-certificate`).",
+}
+
+
 def _otlp_fields(kind: str) -> tuple[Param, ...]:
+    """The fields of ``otlp-http`` / ``otlp-grpc``, in the order ``show`` prints them."""
     fields = [
         _P(
             f"{kind}.endpoint",
@@ -300,7 +284,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             None,
             "Collector URL (`http://` without TLS, `https://` with TLS). OTLP/HTTP: a URL with "
             "no path gets `/v1/<signal>`; gRPC: no path allowed.",
-            otel_env=("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT"),
+            otel_env=_otlp_env("ENDPOINT"),
         ),
     ]
     if kind == "otlp-http":
@@ -310,26 +294,32 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
                 "choice",
                 "binary",
                 "Body encoding: `binary` (protobuf) or `json`.",
-                otel_env=("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL"),
+                otel_env=_otlp_env("PROTOCOL"),
                 choices=HTTP_PROTOCOLS,
                 otel_choices=OTEL_PROTOCOLS,
             )
         )
-    fields += [
+    fields.append(
         _P(
             f"{kind}.headers",
             "table",
             {},
             "Request headers (names lower-cased; every value is treated as a secret).",
-            otel_env=("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_{SIGNAL}_HEADERS"),
+            otel_env=_otlp_env("HEADERS"),
             secret=True,
-        ),
+        )
+    )
+    fields += [
+        _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], otel_env=_otlp_env(suffix))
+        for key, _, suffix in TLS_FIELDS
+    ]
+    fields += [
         _P(
             f"{kind}.timeout",
             "float",
             DEFAULT_TIMEOUT_S,
             "Deadline of one export, in seconds (`0`: no limit; the variables are in ms).",
-            otel_env=("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_{SIGNAL}_TIMEOUT"),
+            otel_env=_otlp_env("TIMEOUT"),
             low=0,
             high=MAX_TIMEOUT_S,
             otel_unit="ms",
@@ -339,34 +329,8 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "choice",
             "none",
             "`none` or `gzip`.",
-            otel_env=("OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_{SIGNAL}_COMPRESSION"),
+            otel_env=_otlp_env("COMPRESSION"),
             choices=COMPRESSIONS,
-        ),
-        _P(
-            f"{kind}.tls.ca-certificate",
-            "path",
-            None,
-            "PEM file of the CA that signed the collector's certificate (replaces the system "
-            "roots).",
-            otel_env=("OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_{SIGNAL}_CERTIFICATE"),
-        ),
-        _P(
-            f"{kind}.tls.client-certificate",
-            "path",
-            None,
-            "PEM client certificate for mTLS (needs `client-private-key`).",
-            otel_env=(
-                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-                "OTEL_EXPORTER_OTLP_{SIGNAL}_CLIENT_CERTIFICATE",
-            ),
-        ),
-        _P(
-            f"{kind}.tls.client-private-key",
-            "path",
-            None,
-            "PEM private key of the client certificate (needs `client-certificate`).",
-            otel_env=("OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_{SIGNAL}_CLIENT_KEY"),
-            secret=False,
         ),
     ]
     return tuple(fields)
@@ -444,8 +408,8 @@ def every_variable() -> tuple[str, ...]:
     for p in ALL_PARAMS:
         for v in p.variables:
             if "{SIGNAL}" in v:
-                for s in ("LOGS", "TRACES", "METRICS"):
-                    names[v.replace("{SIGNAL}", s)] = None
+                for signal in SIGNAL_KEYS:
+                    names[v.replace("{SIGNAL}", signal.upper())] = None
             elif "<EXPORTER>" not in v:
                 names[v] = None
     names.update(dict.fromkeys(CONTROL_VARIABLES))
@@ -467,14 +431,14 @@ def header_problem(name: str, value: object) -> str | None:
         return f'"{shown}" is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~ only)'
     if name.lower() in RESERVED_HEADERS:
         return f'"{name}" is set by the exporter itself and cannot be configured'
-    if isinstance(value, str) and any(_is_control(c) for c in value):
+    if isinstance(value, str) and has_control(value):
         return f'the value of "{name}" contains a control character (line break, NUL, ESC, …)'
     return None
 
 
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F
+def has_control(text: str) -> bool:
+    """A C0/C1 control character (line break, NUL, ESC, …): never sent in a header or key."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
 
 
 def fold(name: str) -> str:

@@ -427,15 +427,14 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     if not isinstance(value, Mapping):
         ctx.problem(
             key,
-            f'expected a string ("none", "statsig") or a table naming the '
+            f"expected a string ({_listed(schema.STRING_KINDS)}) or a table naming the "
             f"exporter kind, found {type_name(value)}",
         )
         return None
     if not value:
         ctx.problem(
             key,
-            'an exporter table needs one key naming its kind: "otlp-http", '
-            '"otlp-grpc", "statsig" or "none"',
+            f"an exporter table needs one key naming its kind: {_listed(schema.EXPORTER_KINDS)}",
         )
         return None
     kinds: list[tuple[str, str]] = []
@@ -484,8 +483,13 @@ def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None
     return None
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    """``"a", "b", "c"``: a declared vocabulary as messages quote it."""
+    return ", ".join(f'"{name}"' for name in names)
+
+
 def _unknown_kind(text: str) -> str:
-    kinds = ", ".join(f'"{k}"' for k in schema.EXPORTER_KINDS)
+    kinds = _listed(schema.EXPORTER_KINDS)
     if text.strip().lower() == "otlp":
         return f'"otlp" is not an exporter kind; use "otlp-http" or "otlp-grpc" (one of {kinds})'
     return f"{quote(text)} is not one of {kinds}" + schema.did_you_mean(text, schema.EXPORTER_KINDS)

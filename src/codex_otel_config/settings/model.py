@@ -190,7 +190,8 @@ class Source:
     """Where one resolved value came from.
 
     ``layer`` is one of ``default``, ``codex-config``, ``file``, ``secrets``, ``otel-env``,
-    ``codex-env``, ``override``, ``derived``. Files carry ``file`` and ``table``; variables
+    ``otel-config`` (``OTEL_CONFIG_FILE``; ``note`` holds the location in it), ``codex-env``,
+    ``override``, ``derived``. Files carry ``file`` and ``table``; variables
     carry ``variable``; ``note`` explains derived values (e.g. an inherited trace endpoint).
     """
 

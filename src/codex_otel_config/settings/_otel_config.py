@@ -26,7 +26,7 @@ from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._declarative import Mapped, map_config
 from codex_otel_config.settings._normalize import Context, normalize
 from codex_otel_config.settings._sources import Fragment
-from codex_otel_config.settings.model import Source
+from codex_otel_config.settings.model import Source, nearest
 
 CONFIG_VARIABLE = "OTEL_CONFIG_FILE"
 LAYER = "otel-config"
@@ -96,7 +96,7 @@ def fragment(
     ctx = Context(layer=str(path), base_dir=_files.cwd(), environ=environ, interpolate=False)
     data = normalize(mapped.values, ctx)
     for p in ctx.problems:
-        where = _location(mapped.locations, p.key) or p.key
+        where = nearest(mapped.locations, p.key) or p.key
         problems.append(Problem(where, str(path), f"{p.message} (the setting {p.key})"))
     for key in schema.EXPORTER_KEYS:
         fields = (data.get(key) or {}).get("otlp-http")
@@ -141,15 +141,6 @@ def _drop_key(node: dict[str, Any], dotted: str) -> None:
         if not dotted or not isinstance(child, dict):
             return
         node = child
-
-
-def _location(locations: Mapping[str, str], key: str) -> str | None:
-    probe = key
-    while probe:
-        if probe in locations:
-            return locations[probe]
-        probe = probe.rpartition(".")[0]
-    return None
 
 
 def _problem(exc: Exception, label: str) -> Problem:

@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from codex_otel_config._version import __version__
 from codex_otel_config.redaction import Secret, mask_url, register_url
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.schema import DEFAULT_TIMEOUT_S
+
+_T = TypeVar("_T")
 
 Signal = Literal["logs", "traces", "metrics"]
 SIGNALS: tuple[Signal, ...] = ("logs", "traces", "metrics")
@@ -223,16 +225,22 @@ class Source:
 DEFAULT_SOURCE = Source(layer="default")
 
 
+def nearest(mapping: Mapping[str, _T], key: str) -> _T | None:
+    """The value recorded for a dotted key, else for its nearest recorded parent."""
+    probe = key
+    while probe:
+        if probe in mapping:
+            return mapping[probe]
+        probe = probe.rpartition(".")[0]
+    return None
+
+
 def source_in(
     provenance: Mapping[str, Source], key: str, default: Source = DEFAULT_SOURCE
 ) -> Source:
     """The provenance of a dotted key, falling back to its nearest recorded parent."""
-    probe = key
-    while probe:
-        if probe in provenance:
-            return provenance[probe]
-        probe = probe.rpartition(".")[0]
-    return default
+    found = nearest(provenance, key)
+    return default if found is None else found
 
 
 # The SDK's documented batch processor defaults, used when a tuning is not set, so values come

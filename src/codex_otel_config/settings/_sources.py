@@ -18,7 +18,7 @@ from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
 from codex_otel_config.settings._tree import deep_merge
-from codex_otel_config.settings.model import Source, expand_user, source_in
+from codex_otel_config.settings.model import Source, expand_user, nearest, source_in
 
 SECRETS_NAME = ".secrets.toml"
 
@@ -406,15 +406,11 @@ def _takes_table(path: list[str]) -> bool:
 
 
 def _variable_of(key: str, origins: Mapping[str, str]) -> str | None:
-    probe = key
-    while probe:
-        if probe in origins:
-            return origins[probe]
-        probe = probe.rpartition(".")[0]
-    for dotted, origin in origins.items():
-        if dotted.startswith(key + "."):
-            return origin
-    return None
+    """The variable that set ``key`` (or its nearest parent, else any of its children)."""
+    found = nearest(origins, key)
+    if found is not None:
+        return found
+    return next((o for dotted, o in origins.items() if dotted.startswith(key + ".")), None)
 
 
 #: Every declared key as a path (the fields of each exporter kind under each exporter key).

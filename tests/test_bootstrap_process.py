@@ -175,6 +175,21 @@ def test_http_settings_import_neither_grpc_nor_json(tmp_path: Path) -> None:
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.json")}
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.proto.grpc")}
     assert "requests" not in modules  # our urllib3 transport replaces the SDK's requests one
+    # Loaded on first use, not by bootstrap: the runtime-reader digest (runtime_metrics =
+    # true sessions only) and the answer decoder (first answer body read).
+    assert "codex_otel_config.metrics.runtime" not in modules
+    assert "codex_otel_config.exporters.answers" not in modules
+
+
+def test_lazy_metrics_names_still_resolve() -> None:
+    from codex_otel_config import metrics
+    from codex_otel_config.metrics import RuntimeMetricsSummary, RuntimeMetricTotals
+    from codex_otel_config.metrics.runtime import RuntimeMetricsSummary as Direct
+
+    assert RuntimeMetricsSummary is Direct
+    assert RuntimeMetricTotals(1, 2).to_dict() == {"count": 1, "duration_ms": 2}
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = metrics.nope  # type: ignore[attr-defined]
 
 
 # -- bootstrap_from_env in process (the loader reads the environ mapping we pass) ------------

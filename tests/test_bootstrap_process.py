@@ -179,6 +179,25 @@ def test_http_settings_import_neither_grpc_nor_json(tmp_path: Path) -> None:
     # true sessions only) and the answer decoder (first answer body read).
     assert "codex_otel_config.metrics.runtime" not in modules
     assert "codex_otel_config.exporters.answers" not in modules
+    never = ("check", "tui", "receiver", "cli", "scenario", "demo", "telemetry")
+    assert not {m for m in modules if m.startswith(tuple(f"codex_otel_config.{n}" for n in never))}
+
+
+def test_nothing_configured_adds_only_discovery_to_the_import(tmp_path: Path) -> None:
+    script = """
+    import sys
+    import codex_otel_config
+    before = set(sys.modules)
+    assert codex_otel_config.bootstrap_from_env() is None
+    print(",".join(sorted(set(sys.modules) - before)))
+    """
+    result = _run(script, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split(",") == [
+        "codex_otel_config.bootstrap",
+        "codex_otel_config.bootstrap.discovery",
+        "codex_otel_config.settings._files",
+    ]
 
 
 def test_lazy_metrics_names_still_resolve() -> None:

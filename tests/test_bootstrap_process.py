@@ -175,6 +175,40 @@ def test_http_settings_import_neither_grpc_nor_json(tmp_path: Path) -> None:
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.json")}
     assert not {m for m in modules if m.startswith("opentelemetry.exporter.otlp.proto.grpc")}
     assert "requests" not in modules  # our urllib3 transport replaces the SDK's requests one
+    # Loaded on first use, not by bootstrap: the runtime-reader digest (runtime_metrics =
+    # true sessions only) and the answer decoder (first answer body read).
+    assert "codex_otel_config.metrics.runtime" not in modules
+    assert "codex_otel_config.exporters.answers" not in modules
+    never = ("check", "tui", "receiver", "cli", "scenario", "demo", "telemetry")
+    assert not {m for m in modules if m.startswith(tuple(f"codex_otel_config.{n}" for n in never))}
+
+
+def test_nothing_configured_adds_only_discovery_to_the_import(tmp_path: Path) -> None:
+    script = """
+    import sys
+    import codex_otel_config
+    before = set(sys.modules)
+    assert codex_otel_config.bootstrap_from_env() is None
+    print(",".join(sorted(set(sys.modules) - before)))
+    """
+    result = _run(script, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split(",") == [
+        "codex_otel_config.bootstrap",
+        "codex_otel_config.bootstrap.discovery",
+        "codex_otel_config.settings._files",
+    ]
+
+
+def test_lazy_metrics_names_still_resolve() -> None:
+    from codex_otel_config import metrics
+    from codex_otel_config.metrics import RuntimeMetricsSummary, RuntimeMetricTotals
+    from codex_otel_config.metrics.runtime import RuntimeMetricsSummary as Direct
+
+    assert RuntimeMetricsSummary is Direct
+    assert RuntimeMetricTotals(1, 2).to_dict() == {"count": 1, "duration_ms": 2}
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = metrics.nope  # type: ignore[attr-defined]
 
 
 # -- bootstrap_from_env in process (the loader reads the environ mapping we pass) ------------

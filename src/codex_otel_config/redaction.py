@@ -21,6 +21,7 @@ Layer 0: imports nothing from the package.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -63,19 +64,33 @@ MIN_SEARCHED = 4
 #: Words of a multi-word secret searched on their own (a server echoes the token, not ``Bearer``).
 MIN_WORD = 8
 
+# The patterns compile on first use (``functools.cache``), not at import: a cold start pays
+# only for those it runs.
+
+
 #: ``scheme://`` (optional) then everything up to the last ``@``: the user information.
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", re.S)
+@functools.cache
+def _userinfo_re() -> re.Pattern[str]:
+    return re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", re.S)
+
+
 #: User information inside free text: after ``scheme://`` anything without whitespace up to
 #: the last ``@`` before the host (a password may hold ``/ ? # @``); without a scheme (a gRPC
 #: target, ``user:pw@host:4317``) a ``user:password@`` word.
-_URL_USERINFO = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s'\"<>]*@)(?=[^\s@]*)"
-)
-_TARGET_USERINFO = re.compile(
-    r"(?<![\w.+-])(?P<info>[^\s'\"<>/@:]+:(?!//)[^\s'\"<>]*@)(?=[\w.\[\]-]+)"
-)
+@functools.cache
+def _url_userinfo_re() -> re.Pattern[str]:
+    return re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s'\"<>]*@)(?=[^\s@]*)")
+
+
+@functools.cache
+def _target_userinfo_re() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.+-])(?P<info>[^\s'\"<>/@:]+:(?!//)[^\s'\"<>]*@)(?=[\w.\[\]-]+)")
+
+
 #: ``Bearer <token>`` / ``Basic <credentials>`` of a secret nobody registered.
-_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,})")
+@functools.cache
+def _auth_scheme_re() -> re.Pattern[str]:
+    return re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,})")
 
 
 def mask(value: str | Secret | None) -> str:
@@ -149,7 +164,7 @@ def mask_headers(headers: Mapping[str, str | Secret]) -> dict[str, str]:
 def mask_url(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``****@``; works on text that is not a
     valid URL too (``admin:pw@host:4318``), since that is when it shows up in an error."""
-    return _USERINFO.sub(lambda m: (m.group(1) or "") + MASK + "@", url, count=1)
+    return _userinfo_re().sub(lambda m: (m.group(1) or "") + MASK + "@", url, count=1)
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -218,7 +233,7 @@ def register_url(url: str | None) -> None:
     """Register the user information of ``url`` (``user:password``, and the password)."""
     if not url:
         return
-    match = _USERINFO.match(url)
+    match = _userinfo_re().match(url)
     if match is None:
         return
     info = url[match.end(1) if match.group(1) else 0 : match.end() - 1]
@@ -259,8 +274,8 @@ def forget_secrets() -> None:
 
 
 def _mask_userinfo(text: str) -> str:
-    text = _URL_USERINFO.sub(lambda m: m.group("scheme") + MASK + "@", text)
-    return _TARGET_USERINFO.sub(MASK + "@", text)
+    text = _url_userinfo_re().sub(lambda m: m.group("scheme") + MASK + "@", text)
+    return _target_userinfo_re().sub(MASK + "@", text)
 
 
 def redact(text: str, extra: Iterable[str | Secret] = ()) -> str:
@@ -277,7 +292,7 @@ def redact(text: str, extra: Iterable[str | Secret] = ()) -> str:
         text = _mask_userinfo(text)
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered:
-        text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+        text = _auth_scheme_re().sub(lambda m: m.group(1) + m.group(2) + MASK, text)
     return text
 
 
@@ -288,10 +303,17 @@ def scrub(text: str, secrets: Iterable[str | Secret] = ()) -> str:
 
 # -- terminals ------------------------------------------------------------------------------
 
+
 #: C0 and C1 controls, DEL, and the Unicode bidirectional overrides (which reorder what a
 #: terminal shows); a newline is kept only where the caller allows it.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+@functools.cache
+def _control_re() -> re.Pattern[str]:
+    return re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@functools.cache
+def _control_nl_re() -> re.Pattern[str]:
+    return re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -305,7 +327,7 @@ def terminal_safe(text: object, *, newlines: bool = False) -> str:
     so no sequence can move the cursor, retitle or clear the terminal. Rich markup is not
     interpreted where callers print ``rich.text.Text`` (as the CLI does)."""
     value = str(text)
-    return (_CONTROL if newlines else _CONTROL_NL).sub(_escape, value)
+    return (_control_re() if newlines else _control_nl_re()).sub(_escape, value)
 
 
 # -- output streams -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ OpenSSL verify message); response bodies and raw exception text are never copied
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import ssl
@@ -54,7 +55,11 @@ _X509_NAME_MISMATCH = frozenset({62, 64})
 _X509_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 
 _MAX_TEXT = 160
-_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<rest>[^\s'\"<>]+)")
+
+
+@functools.cache
+def _url_re() -> re.Pattern[str]:
+    return re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<rest>[^\s'\"<>]+)")
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -74,7 +79,7 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
 def strip_urls(text: str) -> str:
     """Every URL in ``text`` cut to scheme://host:port (user info, path and query may carry
     tokens)."""
-    return _URL.sub(_strip_url, text)
+    return _url_re().sub(_strip_url, text)
 
 
 def _strip_url(match: re.Match[str]) -> str:

@@ -13,6 +13,7 @@ exporter modules have been imported (loggers are created at import).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -29,7 +30,11 @@ _PREFIXES = (
     "opentelemetry.sdk._shared_internal",
     "opentelemetry.sdk.metrics._internal.export",
 )
-_QUERY = re.compile(r"(/[^\s?'\"()]*)\?[^\s'\"()]*")
+
+
+@functools.cache
+def _query_re() -> re.Pattern[str]:
+    return re.compile(r"(/[^\s?'\"()]*)\?[^\s'\"()]*")
 
 
 class QuietSdkFilter(logging.Filter):
@@ -58,7 +63,7 @@ class QuietSdkFilter(logging.Filter):
             text = record.getMessage()
         except (TypeError, ValueError):
             text = str(record.msg)
-        text = strip_urls(_QUERY.sub(r"\1", text))
+        text = strip_urls(_query_re().sub(r"\1", text))
         if held:
             text += f" ({held} similar messages held back in the last {self.interval:g} s)"
         record.msg, record.args = text, ()

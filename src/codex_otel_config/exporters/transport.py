@@ -25,7 +25,6 @@ from typing import Any
 import urllib3
 from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTPTransport
 
-from codex_otel_config.exporters.answers import READ_LIMIT
 from codex_otel_config.exporters.attempts import AttemptLog, DeadlineReached
 from codex_otel_config.exporters.classify import classify_exception, classify_http
 
@@ -74,7 +73,10 @@ class NotDelivered(Exception):
 def _read_bounded(response: Any) -> bytes:
     """At most :data:`READ_LIMIT` bytes of the answer (an OTLP answer is a few bytes; a
     proxy's error page may be megabytes). The connection is reused when the body was read
-    whole, else dropped rather than drained."""
+    whole, else dropped rather than drained. ``answers`` loads with the first answer, not
+    with the exporter (``bootstrap_from_env()`` pays nothing for it)."""
+    from codex_otel_config.exporters.answers import READ_LIMIT
+
     body: bytes = response.read(READ_LIMIT + 1) or b""
     if len(body) > READ_LIMIT:
         response.close()

@@ -7,6 +7,7 @@ can merge layers in order and record where every resolved value came from.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,10 @@ class Fragment:
 
 # -- TOML files ---------------------------------------------------------------------------
 
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+@functools.cache
+def _at_line_re() -> re.Pattern[str]:
+    return re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
 def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -78,10 +82,10 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
 
 
 def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
-    match = _AT_LINE.search(message)
+    match = _at_line_re().search(message)
     line = int(match.group(1)) if match else 0
     column = int(match.group(2)) if match else 0
-    reason = _AT_LINE.sub("", message)
+    reason = _at_line_re().sub("", message)
     reason = reason[:1].lower() + reason[1:]
     mixed = _mixed_exporter(text)
     if mixed is not None and "overwrite" in reason.lower():
@@ -103,13 +107,15 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     return Problem(key=where, layer=label, message=f"invalid TOML: {reason}{col}{hint}")
 
 
-_STRING_ASSIGN = re.compile(r'^\s*(exporter|trace_exporter|metrics_exporter)\s*=\s*["\']', re.M)
+@functools.cache
+def _string_assign_re() -> re.Pattern[str]:
+    return re.compile(r'^\s*(exporter|trace_exporter|metrics_exporter)\s*=\s*["\']', re.M)
 
 
 def _mixed_exporter(text: str) -> tuple[str, int, int] | None:
     """``trace_exporter = "otlp-http"`` followed by ``[otel.trace_exporter.otlp-http]``."""
     lines = text.splitlines()
-    for match in _STRING_ASSIGN.finditer(text):
+    for match in _string_assign_re().finditer(text):
         key = match.group(1)
         first = text.count("\n", 0, match.start()) + 1
         table = re.compile(r"^\s*(\[\[?[^\]]*\b" + key + r"\.|" + key + r"\.)")

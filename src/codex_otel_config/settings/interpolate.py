@@ -10,11 +10,16 @@ an unset variable without a default is an error: an empty auth header only shows
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_TOKEN = re.compile(r"\$\$|\$\{(?:env:)?(" + _NAME + r")(?::-([^}]*))?\}|\$\{[^}]*\}?")
+
+
+@functools.cache
+def _token_re() -> re.Pattern[str]:
+    return re.compile(r"\$\$|\$\{(?:env:)?(" + _NAME + r")(?::-([^}]*))?\}|\$\{[^}]*\}?")
 
 
 class InterpolationError(ValueError):
@@ -28,7 +33,7 @@ class InterpolationError(ValueError):
 
 def has_reference(text: str) -> bool:
     """True when ``text`` contains anything :func:`expand` would change."""
-    return "$" in text and _TOKEN.search(text) is not None
+    return "$" in text and _token_re().search(text) is not None
 
 
 def expand(text: str, environ: Mapping[str, str]) -> str:
@@ -59,4 +64,4 @@ def expand(text: str, environ: Mapping[str, str]) -> str:
             name, f"${{{name}}} is not set (write ${{{name}:-default}} to give a default)"
         )
 
-    return _TOKEN.sub(replace, text)
+    return _token_re().sub(replace, text)

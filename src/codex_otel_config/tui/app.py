@@ -104,6 +104,10 @@ RECEIVED_INTERVAL = 0.5
 QUIT_SHUTDOWN_TIMEOUT = 2.0
 #: Signals that end the app the way ``q`` does, so the terminal is restored (exit 128+n).
 EXIT_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
+#: After such a signal the app has this long to exit the normal way (its pipeline shutdown is
+#: bounded by ``QUIT_SHUTDOWN_TIMEOUT``); past it the process ends with the same code, so a
+#: terminal that hung up can never keep it alive.
+SIGNAL_EXIT_GRACE = QUIT_SHUTDOWN_TIMEOUT + 3.0
 
 Severity = Literal["information", "warning", "error"]
 T = TypeVar("T")
@@ -232,7 +236,9 @@ class OtelConsoleApp(App[None]):
             loop.add_signal_handler(number, self._exit_on_signal, number)
 
     def _exit_on_signal(self, number: signal.Signals) -> None:
-        self.exit(return_code=128 + int(number))
+        code = 128 + int(number)
+        self.exit(return_code=code)
+        _exit_after(SIGNAL_EXIT_GRACE, code)
 
     def on_unmount(self) -> None:
         # The signal handlers stay until the event loop closes (which removes them), so a
@@ -805,3 +811,14 @@ def _spaced(parts: Sequence[RenderableType | None]) -> list[RenderableType]:
             spaced.append(Text(""))
         spaced.append(part)
     return spaced
+
+
+def _exit_after(grace: float, code: int) -> None:
+    """A daemon watchdog: if the process is still alive ``grace`` seconds after a terminating
+    signal (e.g. the driver blocked on a terminal that hung up), it ends with ``code``."""
+
+    def expire() -> None:
+        threading.Event().wait(grace)
+        os._exit(code)
+
+    threading.Thread(target=expire, name="codex-otel-tui-exit", daemon=True).start()

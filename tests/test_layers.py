@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "outcomes": 0,
     "_version": 0,
     "redaction": 0,
+    "_lazy": 0,
     "settings": 1,
     "exporters": 2,
     "metrics": 3,

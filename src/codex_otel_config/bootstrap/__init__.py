@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from codex_otel_config._lazy import lazy_attributes
 from codex_otel_config.bootstrap.discovery import might_be_configured
 
 if TYPE_CHECKING:
@@ -51,13 +52,7 @@ _LAZY = {
 _TRUE = ("1", "true", "yes", "on")
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def bootstrap_from_env(

@@ -6,8 +6,9 @@ imported inside the builders, only for the protocols the settings use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from codex_otel_config._lazy import lazy_attributes
 from codex_otel_config.exporters.classify import classify_exception, classify_grpc, classify_http
 
 if TYPE_CHECKING:
@@ -30,10 +31,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -1,5 +1,6 @@
 """Settings layer: the typed model and the layered loader. Imports nothing above itself."""
 
+from codex_otel_config._lazy import lazy_attributes
 from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.settings.model import (
     SIGNALS,
@@ -35,10 +36,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # The loader pulls in dynaconf; keep `import codex_otel_config.settings.model` free of it.
-    if name == "load_settings":
-        from codex_otel_config.settings.loader import load_settings
-
-        return load_settings
-    raise AttributeError(name)
+# The loader pulls in dynaconf; keep `import codex_otel_config.settings.model` free of it.
+__getattr__ = lazy_attributes(__name__, {"load_settings": "codex_otel_config.settings.loader"})

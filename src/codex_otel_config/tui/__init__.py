@@ -6,7 +6,9 @@ library calls (DESIGN §4.5). Importing this package does not import Textual; th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from codex_otel_config._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from codex_otel_config.tui.app import OtelConsoleApp
@@ -14,9 +16,4 @@ if TYPE_CHECKING:
 __all__ = ["OtelConsoleApp"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "OtelConsoleApp":
-        from codex_otel_config.tui.app import OtelConsoleApp
-
-        return OtelConsoleApp
-    raise AttributeError(f"module 'codex_otel_config.tui' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"OtelConsoleApp": "codex_otel_config.tui.app"})

@@ -18,6 +18,7 @@ import click
 from codex_otel_config.cli.options import (
     EXIT_SETTINGS,
     SettingsOptions,
+    parse_set_options,
     print_settings_error,
     settings_options,
 )
@@ -91,8 +92,6 @@ def check(
         _run_demo(as_json=as_json, offline=offline, timeout=timeout, signals=wanted)
         return
     try:
-        from codex_otel_config.settings.loader import parse_set_options
-
         overrides = parse_set_options(settings_options.set) or None
     except SettingsError as exc:
         if not as_json:

@@ -9,13 +9,13 @@ exits with status 2 — never a traceback.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 
-from codex_otel_config.errors import SettingsError
+from codex_otel_config.errors import Problem, SettingsError
 from codex_otel_config.settings.model import OtelSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +35,7 @@ class SettingsOptions:
 
     def load(self, environ: Mapping[str, str] | None = None) -> OtelSettings:
         """``load_settings()`` with these options; raises :class:`SettingsError`."""
-        from codex_otel_config.settings.loader import load_settings, parse_set_options
+        from codex_otel_config.settings.loader import load_settings
 
         overrides = parse_set_options(self.set)
         return load_settings(
@@ -45,6 +45,27 @@ class SettingsOptions:
             overrides=overrides or None,
             otel_config=self.otel_config,
         )
+
+
+def parse_set_options(items: Iterable[str]) -> dict[str, str]:
+    """``["key=value", …]`` (``--set``) into overrides; values stay raw text.
+
+    The loader parses each value against the key's declared type: a TOML scalar or inline
+    table where that fits (``5``, ``true``, ``"quoted"``, ``{ otlp-http = {…} }``), else the
+    text as written.
+    """
+    out: dict[str, str] = {}
+    problems: list[Problem] = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if sep and key.strip():
+            out[key.strip()] = value
+        else:
+            message = "expected key=value (e.g. service_name=billing)"
+            problems.append(Problem(key=key.strip() or item, layer="--set", message=message))
+    if problems:
+        raise SettingsError(problems)
+    return out
 
 
 def settings_options(func: F) -> F:

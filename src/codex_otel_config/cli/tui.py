@@ -16,6 +16,7 @@ import click
 from codex_otel_config.cli.options import (
     EXIT_SETTINGS,
     SettingsOptions,
+    parse_set_options,
     print_settings_error,
     settings_options,
 )
@@ -55,8 +56,6 @@ def tui(
     Keys: v validate, t send test events, f force-flush, s shut down, r reload settings,
     e pick the environment, c copy the JSON report, ? help, q quit.
     """
-    from codex_otel_config.settings.loader import parse_set_options
-
     try:
         overrides = parse_set_options(settings_options.set)
     except SettingsError as exc:

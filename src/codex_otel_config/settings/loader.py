@@ -240,7 +240,7 @@ class _Store:
 
     def apply(self, fragment: Fragment, *, authoritative: bool = False) -> None:
         """Merge one layer. ``authoritative`` (the declarative file): its exporters replace
-        those below field by field — what it leaves out is not inherited from a settings file."""
+        those below outright — what it leaves out is not inherited from a settings file."""
         if authoritative:
             for top in fragment.data.keys() & schema.EXPORTER_KEYS:
                 self._drop(top)

@@ -9,9 +9,9 @@ settings), validated into a canonical fragment, and merged by :class:`_Store`, w
 the :class:`Source` of every key as it goes.
 
 Every variable is read from the ``environ`` mapping the caller passes (``os.environ`` by
-default). Reading a layer that is not there costs a ``stat()`` or a scan of ``environ``: with
-nothing configured, neither dynaconf nor a TOML parser is imported and only the defaults are
-merged. (``bootstrap_from_env()`` does not even get here: ``bootstrap.discovery`` answers first.)
+default). When nothing is configured — no Codex ``config.toml``, no settings file, no relevant
+variable, no override — the model's defaults are returned after a few ``stat()`` calls, without
+importing the layer readers, dynaconf or a TOML parser.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_otel_config.errors import Problem, SettingsError
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from codex_otel_config.settings._sources import Fragment
 
 __all__ = ["list_environments", "load_settings", "selected_env"]
+
+_INHERITED = "inherited from exporter: "
 
 
 def load_settings(
@@ -62,14 +65,27 @@ def load_settings(
     ``otel_config``: a declarative configuration file read instead of ``OTEL_CONFIG_FILE``
     (the CLI's ``--otel-config``); it takes the place of the ``OTEL_*`` variables (layer 4).
     """
+    environ = os.environ if environ is None else environ
+    codex_home = codex_home_from(environ)
+    env_name, env_origin = selected_env(env, environ)
+    note = "the selected settings environment" + ("" if env_origin else ", from env= / --env")
+    env_source = Source(layer="derived", variable=env_origin, note=note)
+    home_set = (environ.get("CODEX_HOME") or "").strip()
+    home_source = Source(layer="derived", variable="CODEX_HOME") if home_set else DEFAULT_SOURCE
+    if not overrides and otel_config is None and _nothing_configured(files, environ, codex_home):
+        # the fast path: the model's defaults, what the merge below gives for no layer at all
+        provenance = dict.fromkeys((p.key for p in schema.SETTINGS), DEFAULT_SOURCE)
+        provenance["trace_exporter"] = Source(layer="derived", note=_INHERITED + "built-in default")
+        provenance["codex_home"] = home_source
+        if env_name:
+            provenance["environment"] = env_source
+        settings = OtelSettings(codex_home=codex_home, provenance=provenance)
+        return replace(settings, environment=env_name) if env_name else settings
     from codex_otel_config.settings import _sources
     from codex_otel_config.settings._build import Builder
     from codex_otel_config.settings._normalize import Context, normalize
     from codex_otel_config.settings.otel_env import read_otel_env
 
-    environ = os.environ if environ is None else environ
-    codex_home = codex_home_from(environ)
-    env_name, env_origin = selected_env(env, environ)
     warnings: list[str] = []
     paths, problems = _sources.settings_files(files, environ, codex_home)
     if _files.name_too_long(codex_home):
@@ -125,13 +141,8 @@ def load_settings(
     if "trace_exporter" not in store.data:
         store.inherit_trace()
     if env_name and store.source_of("environment").layer == "default":
-        note = "the selected settings environment" + ("" if env_origin else ", from env= / --env")
-        env_source = Source(layer="derived", variable=env_origin, note=note)
         store.apply(_sources.Fragment({"environment": env_name}, env_source))
-    home_set = (environ.get("CODEX_HOME") or "").strip()
-    store.provenance["codex_home"] = (
-        Source(layer="derived", variable="CODEX_HOME") if home_set else DEFAULT_SOURCE
-    )
+    store.provenance["codex_home"] = home_source
     for param in schema.SETTINGS:
         if store.source_of(param.key) is DEFAULT_SOURCE:
             store.provenance.setdefault(param.key, DEFAULT_SOURCE)
@@ -142,6 +153,21 @@ def load_settings(
         raise SettingsError(problems)
     ignored = tuple(f"ignored: {p}" for p in problems)
     return replace(settings, warnings=ignored + settings.warnings) if ignored else settings
+
+
+def _nothing_configured(
+    files: Sequence[str | PathLike[str]] | None, environ: Mapping[str, str], codex_home: Path
+) -> bool:
+    """No layer above the defaults can say anything: only stats and a scan of ``environ``."""
+    if files or (files is None and (environ.get("CODEX_OTEL_SETTINGS_FILES") or "").strip()):
+        return False
+    if files is None and any(_files.exists(p) for p in _files.default_files(codex_home)):
+        return False
+    for name, value in environ.items():
+        ours = name.startswith("CODEX_OTEL_") and name not in schema.CONTROL_VARIABLES
+        if name.startswith("OTEL_") or (ours and value.strip()):
+            return False
+    return not (_files.exists(codex_home / "config.toml") or _files.name_too_long(codex_home))
 
 
 def _declarative(
@@ -286,4 +312,4 @@ class _Store:
         self._drop("trace_exporter")
         self.data["trace_exporter"] = value
         for key, note in notes.items():
-            self.provenance[key] = Source(layer="derived", note=f"inherited from exporter: {note}")
+            self.provenance[key] = Source(layer="derived", note=_INHERITED + note)

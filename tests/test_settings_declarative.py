@@ -211,14 +211,12 @@ def test_what_the_model_cannot_represent_is_named_in_warnings(tmp_path: Path) ->
     body = [w.split(": ", 1)[1] for w in s.warnings if w.startswith(str(path))]
     assert body == [
         "propagator: `propagator` is not represented by these settings; ignored",
-        "tracer_provider.sampler: `tracer_provider.sampler` is not represented by these "
-        "settings; ignored",
+        "tracer_provider.sampler: `sampler` is not represented by these settings; ignored",
         "tracer_provider.processors[0].simple: a simple processor is represented as a batch "
         "processor (this package always batches)",
         "tracer_provider.processors[1]: a second processor or reader for one signal is not "
         "represented by these settings; ignored",
-        "meter_provider.views: `meter_provider.views` is not represented by these settings; "
-        "ignored",
+        "meter_provider.views: `views` is not represented by these settings; ignored",
         "meter_provider.readers[0].periodic.exporter.otlp_http.temporality_preference: "
         "`temporality_preference` is not represented by these settings; ignored",
     ]

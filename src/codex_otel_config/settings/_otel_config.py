@@ -12,7 +12,6 @@ Every failure of the package becomes a :class:`Problem` naming the file and the 
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
 import re
@@ -23,9 +22,9 @@ from typing import Any
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._declarative import Mapped, map_config
 from codex_otel_config.settings._normalize import Context, normalize
 from codex_otel_config.settings._sources import Fragment
+from codex_otel_config.settings.declarative import Mapped, map_config
 from codex_otel_config.settings.model import Source, nearest
 
 CONFIG_VARIABLE = "OTEL_CONFIG_FILE"
@@ -38,11 +37,10 @@ _PACKAGE_LOGGER = "opentelemetry.configuration"
 
 @dataclass(frozen=True)
 class Declarative:
-    """The file as the package read it: the parsed model (``None`` when it was refused), what
-    our settings take from it, and every problem and warning."""
+    """The file as the package read it: what our settings take from it (``None`` when the file
+    was refused), and every problem and warning."""
 
     path: Path
-    config: Any
     mapped: Mapped | None
     problems: tuple[Problem, ...]
     warnings: tuple[str, ...]
@@ -67,23 +65,23 @@ def read(path: Path) -> Declarative:
         from opentelemetry.configuration import ConfigurationError, load_config_file
     except ImportError:
         message = f"reading a declarative configuration needs the package: {INSTALL_HINT}"
-        return Declarative(path, None, None, (Problem("file", label, message),), ())
+        return Declarative(path, None, (Problem("file", label, message),), ())
     try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
         text = _files.read_capped(path).decode("utf-8", errors="replace")
     except _files.Refused as exc:
-        return Declarative(path, None, None, (Problem("file", label, exc.reason),), ())
+        return Declarative(path, None, (Problem("file", label, exc.reason),), ())
     unset = _unset_references(text)
     with _captured() as logged:
         try:
             config = load_config_file(path)
         except ConfigurationError as exc:
-            return Declarative(path, None, None, (_problem(exc, label),), tuple(logged))
-    mapped = _without(map_config(config), {where for where, _ in unset})
+            return Declarative(path, None, (_problem(exc, label),), tuple(logged))
+    mapped = map_config(config, skip=frozenset(where for where, _ in unset))
     problems = tuple(
         Problem(where, label, f"${{{name}}} is not set and has no default (write ${{{name}:-…}})")
         for where, name in unset
     )
-    return Declarative(path, config, mapped, problems, (*logged, *mapped.warnings))
+    return Declarative(path, mapped, problems, (*logged, *mapped.warnings))
 
 
 def fragment(
@@ -116,31 +114,6 @@ def ignored_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
         for name in schema.every_variable()
         if name.startswith("OTEL_") and (environ.get(name) or "").strip()
     )
-
-
-def _without(mapped: Mapped, unset: set[str]) -> Mapped:
-    """``mapped`` less the values that came from an unset ``${VAR}`` (in a lenient load the
-    layer below or the default stands for them, as for any bad value)."""
-    values = copy.deepcopy(mapped.values)
-    locations = dict(mapped.locations)
-    for key, where in mapped.locations.items():
-        if where in unset:
-            _drop_key(values, key)
-            del locations[key]
-    return Mapped(values, locations, mapped.warnings)
-
-
-def _drop_key(node: dict[str, Any], dotted: str) -> None:
-    """Delete ``dotted`` from nested ``node``; a last part may itself hold dots (a header)."""
-    while True:
-        if dotted in node:
-            del node[dotted]
-            return
-        head, _, dotted = dotted.partition(".")
-        child = node.get(head)
-        if not dotted or not isinstance(child, dict):
-            return
-        node = child
 
 
 def _problem(exc: Exception, label: str) -> Problem:

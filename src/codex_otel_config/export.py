@@ -19,14 +19,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from codex_otel_config.redaction import Secret
-from codex_otel_config.settings import schema
-from codex_otel_config.settings.declarative import (
-    ENCODINGS,
-    EXPORTERS,
-    PROVIDERS,
-    RESOURCE_KEYS,
-    TLS_FIELDS,
-)
+from codex_otel_config.settings import declarative, schema
 from codex_otel_config.settings.model import (
     SIGNALS,
     STATSIG_API_KEY_HEADER,
@@ -41,17 +34,15 @@ from codex_otel_config.settings.model import (
     Statsig,
     Tls,
 )
-from codex_otel_config.settings.schema import (
-    DEFAULT_TIMEOUT_S,
-    FIELDS_BY_KEY,
-    SETTINGS,
-    SIGNAL_KEYS,
-)
 
 Format = Literal["otel-config", "codex", "env"]
 FORMATS: tuple[Format, ...] = ("otel-config", "codex", "env")
 #: Our name → the file's, for exporter kinds, encodings and TLS fields (no name is in two).
-_THEIRS = {ours: theirs for theirs, ours in {**EXPORTERS, **ENCODINGS, **TLS_FIELDS}.items()}
+_THEIRS = {
+    ours: theirs
+    for table in (declarative.EXPORTERS, declarative.ENCODINGS, declarative.TLS_FIELDS)
+    for theirs, ours in table.items()
+}
 
 
 def secret_text(value: Secret | str) -> str:
@@ -137,7 +128,9 @@ class _Secrets:
         )
         return _Ref("${" + variable + "}")
 
-    def done(self, title: str, body: list[str], omitted: tuple[str, ...] = ()) -> Exported:
+    def done(
+        self, title: str, body: list[str], omitted: tuple[str, ...] = (), fmt: str = "this format"
+    ) -> Exported:
         """The text: ``title``, the secrets banner, what ``omitted`` lists, then ``body``."""
         head = [f"# {title}"]
         if self.include:
@@ -146,7 +139,7 @@ class _Secrets:
             head.append("# Secrets are written as ${VAR} references; set these variables:")
             head += [f"#   {name}: {what}" for name, what in sorted(self.used.items())]
         if omitted:
-            head.append("# Not expressible in this format: " + ", ".join(omitted))
+            head.append(f"# Not expressible in {fmt}: " + ", ".join(omitted))
         return Exported("\n".join([*head, *body]) + "\n", dict(self.used), omitted)
 
 
@@ -184,12 +177,12 @@ def _otel_config(settings: OtelSettings, secrets: _Secrets) -> Exported:
     doc: dict[str, Any] = {"file_format": "1.0"}
     if settings.sdk_disabled:
         doc["disabled"] = True
-    attributes = {n: getattr(settings, key) for n, key in RESOURCE_KEYS.items()}
+    attributes = {n: getattr(settings, key) for n, key in declarative.RESOURCE_KEYS.items()}
     attributes |= {
         k: v for k, v in sorted(settings.resource_attributes.items()) if k not in attributes
     }
     doc["resource"] = {"attributes": [{"name": k, "value": v} for k, v in attributes.items()]}
-    for signal, provider in PROVIDERS.items():
+    for signal, provider in declarative.PROVIDERS.items():
         exporter = _declarative_exporter(settings, signal, secrets)
         if exporter is not None:
             entry = {
@@ -216,9 +209,8 @@ def _sdk_gaps(settings: OtelSettings) -> list[str]:
         gaps.append("tls (use OTEL_EXPORTER_OTLP_*CERTIFICATE/*CLIENT_* with it)")
     if any(isinstance(e, OtlpHttp) and e.protocol == "json" for e in built):
         gaps.append("otlp_http encoding json (it sends protobuf)")
-    if not gaps:
-        return []
-    return ["# Note: the Python SDK's configure_sdk (0.66b2) does not apply " + "; ".join(gaps)]
+    note = "# Note: the Python SDK's configure_sdk (0.66b2) does not apply "
+    return [note + "; ".join(gaps)] if gaps else []
 
 
 def _declarative_exporter(
@@ -267,7 +259,7 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
     lines.append(f"log_user_prompt = {_toml(settings.log_user_prompt)}")
     lost: list[str] = []
     for signal in SIGNALS:
-        key, exporter = SIGNAL_KEYS[signal], settings.configured_exporter(signal)
+        key, exporter = schema.SIGNAL_KEYS[signal], settings.configured_exporter(signal)
         if not isinstance(exporter, Statsig):  # the shorthand stays one
             exporter = _built(settings, signal)
         if isinstance(exporter, NoExporter | Console):
@@ -296,16 +288,15 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
         lines.append(
             f"{key} = {_toml(exporter.kind if shorthand else _escaped({exporter.kind: body}))}"
         )
-        if exporter.timeout != DEFAULT_TIMEOUT_S or exporter.compression != "none":
+        if exporter.timeout != schema.DEFAULT_TIMEOUT_S or exporter.compression != "none":
             lost.append(f"{key}.{exporter.kind} timeout/compression")
     omitted = _omitted(
         settings, ("service_name", "service_version", "runtime_metrics", "sdk_disabled")
     )
     omitted += ("resource_attributes",) if settings.resource_attributes else ()
     omitted += ("processors",) if settings.processors != type(settings.processors)() else ()
-    return secrets.done(
-        "Codex config.toml [otel] table, from codex-otel-config.", lines, omitted + tuple(lost)
-    )
+    title = "Codex config.toml [otel] table, from codex-otel-config."
+    return secrets.done(title, lines, omitted + tuple(lost), "Codex's [otel] table")
 
 
 # -- OTEL_* variables ---------------------------------------------------------------------
@@ -317,8 +308,9 @@ _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ",=%;\"'\\$`"
 
 
 def _pct(text: str, safe: str = "") -> str:
-    """Percent-encoded for a ``k=v,…`` list variable (the specification's decoding)."""
-    return quote(text, safe=_SAFE + safe)
+    """Percent-encoded for a ``k=v,…`` list variable (the specification's decoding); our own
+    ``${VAR}`` references stay as they are (the shell expands them)."""
+    return text if isinstance(text, _Ref) else quote(text, safe=_SAFE + safe)
 
 
 def _sq(text: str) -> str:
@@ -342,7 +334,7 @@ def _env(settings: OtelSettings, secrets: _Secrets) -> Exported:
     ]
     if settings.sdk_disabled:
         out.append("export OTEL_SDK_DISABLED=true")
-    for param in SETTINGS:
+    for param in schema.SETTINGS:
         if param.key.startswith("processors."):
             value = getattr(settings.processors, param.key.split(".", 1)[1])
             if value is not None:
@@ -366,17 +358,14 @@ def _env_signal(settings: OtelSettings, signal: Signal, secrets: _Secrets) -> li
         "protocol": _PROTOCOL[exporter.protocol] if isinstance(exporter, OtlpHttp) else "grpc",
         "endpoint": _sq(exporter.endpoint),
     }
-    if exporter.headers:
-        written = []
-        for name, value in exporter.headers.items():
-            text = secrets.header(signal, name, value)
-            written.append(f"{_pct(name)}={text if isinstance(text, _Ref) else _pct(text, ' ')}")
-        values["headers"] = _dq(",".join(written))
+    if headers := exporter.headers.items():
+        pairs = [f"{_pct(n)}={_pct(secrets.header(signal, n, v), ' ')}" for n, v in headers]
+        values["headers"] = _dq(",".join(pairs))
     values["timeout"] = str(round(exporter.timeout * 1000))
     values["compression"] = exporter.compression
     values |= {f"tls.{key}": _sq(path) for key, path in _tls_items(exporter.tls).items()}
     lines = [f"export OTEL_{signal.upper()}_EXPORTER=otlp"]
     for name, value in values.items():  # the per-signal variable the schema declares
-        variable = FIELDS_BY_KEY[f"otlp-http.{name}"].otel_env[1]
+        variable = schema.FIELDS_BY_KEY[f"otlp-http.{name}"].otel_env[1]
         lines.append(f"export {variable.replace('{SIGNAL}', signal.upper())}={value}")
     return lines

@@ -29,10 +29,8 @@ from codex_otel_config.settings.model import Source, nearest
 
 CONFIG_VARIABLE = "OTEL_CONFIG_FILE"
 LAYER = "otel-config"
-INSTALL_HINT = "pip install opentelemetry-configuration==0.66b2"
 #: The substitution grammar of the specification: ``$$`` or ``${NAME}`` / ``${NAME:-default}``.
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
-_PACKAGE_LOGGER = "opentelemetry.configuration"
 
 
 @dataclass(frozen=True)
@@ -60,12 +58,9 @@ def config_file(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
 
 def read(path: Path) -> Declarative:
     """Load and validate ``path`` with the package, map it; never raises for a bad file."""
+    from opentelemetry.configuration import ConfigurationError, load_config_file
+
     label = str(path)
-    try:
-        from opentelemetry.configuration import ConfigurationError, load_config_file
-    except ImportError:
-        message = f"reading a declarative configuration needs the package: {INSTALL_HINT}"
-        return Declarative(path, None, (Problem("file", label, message),), ())
     try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
         text = _files.read_capped(path).decode("utf-8", errors="replace")
     except _files.Refused as exc:
@@ -118,27 +113,21 @@ def ignored_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
 
 def _problem(exc: Exception, label: str) -> Problem:
     """The package's error text, with the location it knows (line, schema path)."""
-    cause = exc.__cause__
+    cause, text = exc.__cause__, str(exc)
     mark = getattr(cause, "problem_mark", None) or getattr(cause, "lineno", None)
-    path = getattr(cause, "absolute_path", None)
-    text = str(exc)
-    if path is not None:
+    if (path := getattr(cause, "absolute_path", None)) is not None:
         where = _pointer(list(path)) or "file"
-        validator = getattr(cause, "validator", "schema")
         reason = getattr(cause, "message", text)
         if "header" in where or "value" in where:  # never echo a value that may be secret
-            reason = f"fails the schema's {validator!r} rule"
+            reason = f"fails the schema's {getattr(cause, 'validator', 'schema')!r} rule"
         return Problem(
             where, label, f"does not match the declarative configuration schema: {reason}"
         )
     if mark is not None:
-        line = mark if isinstance(mark, int) else mark.line + 1
-        kind = "JSON" if isinstance(mark, int) else "YAML"
+        line, kind = (mark, "JSON") if isinstance(mark, int) else (mark.line + 1, "YAML")
         detail = getattr(cause, "problem", None) or getattr(cause, "msg", None) or text
         return Problem(f"line {line}", label, f"invalid {kind}: {detail}")
-    if "file_format" in text:
-        return Problem("file_format", label, text)
-    return Problem("file", label, text)
+    return Problem("file_format" if "file_format" in text else "file", label, text)
 
 
 def _pointer(parts: list[Any]) -> str:
@@ -155,14 +144,12 @@ def _captured() -> Iterator[list[str]]:
     instead of letting Python's last-resort handler print them."""
     logged: list[str] = []
 
-    class _Keep(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            if record.levelno >= logging.WARNING and not record.exc_info:
-                logged.append(record.getMessage())
-            return False
+    def keep(record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and not record.exc_info:
+            logged.append(record.getMessage())
+        return False
 
-    logger = logging.getLogger(_PACKAGE_LOGGER + ".file._loader")
-    keep = _Keep()
+    logger = logging.getLogger("opentelemetry.configuration.file._loader")
     logger.addFilter(keep)
     try:
         yield logged
@@ -185,21 +172,20 @@ def _unset_references(text: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     seen: set[int] = set()
 
-    def walk(node: Any, parts: list[Any]) -> None:
-        if node is None or id(node) in seen:
+    def walk(node: Any, where: str) -> None:
+        if id(node) in seen:
             return
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
             for match in _REFERENCE.finditer(node.value):
-                name = match.group(1)
-                if name and match.group(2) is None and name not in os.environ:
-                    found.append((_pointer(parts) or "file", name))
+                if match[1] and match[2] is None and match[1] not in os.environ:
+                    found.append((where or "file", match[1]))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                walk(item, [*parts, index])
+                walk(item, f"{where}[{index}]")
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                walk(value, [*parts, key.value])
+                walk(value, f"{where}.{key.value}" if where else key.value)
 
-    walk(root, [])
+    walk(root, "")
     return found

@@ -1,14 +1,12 @@
-"""The OpenTelemetry declarative configuration (``OTEL_CONFIG_FILE``) and our keys.
-
-The tables below say once how the file's elements correspond to our keys; the reader here
-(:func:`map_config`) and the writer (:mod:`codex_otel_config.export`) both use them.
+"""The OpenTelemetry declarative configuration (``OTEL_CONFIG_FILE``) and our keys: the tables
+below say once how the file's elements correspond to our keys, for the reader here and the
+writer (:mod:`codex_otel_config.export`).
 
 Pure: :func:`map_config` takes the model ``opentelemetry-configuration`` parsed (and validated)
 and returns the raw layer values our normalizer reads, the location in the file of each value
 (``tracer_provider.processors[0].batch.exporter.otlp_http.endpoint``) and a warning for every
 element our model cannot represent (a second exporter for one signal, samplers, views,
-propagators, limits …), so nothing is dropped silently. No import of the package happens here:
-the model is walked by attribute name.
+propagators, limits …), so nothing is dropped silently. The model is walked by attribute name.
 
 The file is authoritative (the specification): a provider it leaves out means that signal is
 not exported (``none``), whatever the layers below say.
@@ -35,9 +33,8 @@ _BATCH_FIELDS = {
 
 @dataclass(frozen=True)
 class Provider:
-    """A signal's section of the file, its list (``processors``; metrics: ``readers``), the
-    kind of entry we write there, and each tuning field of that entry → our ``processors``
-    key."""
+    """A signal's section of the file, its list (metrics: ``readers``), the entry we write
+    there, and each tuning field of that entry → our ``processors`` key."""
 
     section: str
     entries: str
@@ -57,11 +54,7 @@ PROVIDERS: dict[Signal, Provider] = {
     ),
 }
 #: Exporter of the file → our kind.
-EXPORTERS: dict[str, str] = {
-    "otlp_http": "otlp-http",
-    "otlp_grpc": "otlp-grpc",
-    "console": "console",
-}
+EXPORTERS = {"otlp_http": "otlp-http", "otlp_grpc": "otlp-grpc", "console": "console"}
 #: TLS field of the file → ours.
 TLS_FIELDS: dict[str, str] = {
     "ca_file": "ca-certificate",
@@ -84,16 +77,10 @@ _OTLP_FIELDS = frozenset(
 
 @dataclass(frozen=True)
 class Mapped:
-    """Raw layer values (settings-file shape), the file location of each dotted key, warnings."""
+    """Raw layer values (settings-file shape), the file location of each dotted key, warnings;
+    filled by :func:`map_config` only (``skip``: locations left to the layers below)."""
 
-    values: dict[str, Any]
-    locations: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class _Out:
-    skip: frozenset[str]
+    skip: frozenset[str] = frozenset()
     values: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -130,7 +117,7 @@ def _set(obj: Any) -> dict[str, Any]:
 def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
     """Our raw values for the parsed ``OpenTelemetryConfiguration`` ``config``; a value whose
     location is in ``skip`` (an unset ``${VAR}``) is left to the layers below."""
-    out = _Out(skip)
+    out = Mapped(skip)
     top = out.fields(config, "", _TOP)
     for name in sorted(getattr(config, "additional_properties", None) or {}):
         out.unsupported(name, f"`{name}`")
@@ -142,8 +129,8 @@ def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
         if provider.section not in top:
             out.put(f"{provider.section} (absent: not exported)", "none", key)
             continue
-        out.fields(top[provider.section], provider.section, {provider.entries})
-        entries = getattr(top[provider.section], provider.entries) or ()
+        found = out.fields(top[provider.section], provider.section, {provider.entries})
+        entries = found.get(provider.entries) or ()
         where = f"{provider.section}.{provider.entries}"
         chosen = False
         for index, entry in enumerate(entries):
@@ -153,14 +140,13 @@ def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
                 chosen = _entry(entry, f"{where}[{index}]", key, provider, out)
         if not chosen:
             out.put(where, "none", key)
-    return Mapped(out.values, out.locations, tuple(out.warnings))
+    return out
 
 
 def _one(
-    obj: Any, where: str, what: str, allowed: Collection[str], out: _Out
+    obj: Any, where: str, what: str, allowed: Collection[str], out: Mapped
 ) -> tuple[str, Any] | None:
-    """``(kind, body)`` of the one kind set on a processor, reader or exporter if it is one of
-    ``allowed``; else ``None``, reported."""
+    """``(kind, body)`` of the one kind a processor, reader or exporter sets, if ``allowed``."""
     kinds = _set(obj)
     names = [*kinds, *sorted(getattr(obj, "additional_properties", None) or {})]
     if len(names) == 1 and names[0] in kinds and names[0] in allowed:
@@ -169,28 +155,36 @@ def _one(
     return None
 
 
-def _resource(resource: Any, out: _Out) -> None:
+def _resource(resource: Any, out: Mapped) -> None:
     fields = out.fields(resource, "resource", {"attributes", "attributes_list"})
-    values: dict[str, tuple[str, str]] = {}
-    if "attributes_list" in fields:
-        pairs, problems = parse_pairs(fields["attributes_list"], headers=False)
-        out.warnings += [f"resource.attributes_list: {m}; ignored" for m in problems]
-        values = {name: (text, "resource.attributes_list") for name, text in pairs.items()}
-    for index, attribute in enumerate(fields.get("attributes") or ()):
-        where, value = f"resource.attributes[{index}]", attribute.value
-        if value is None:
-            out.warnings.append(f"{where}: `{attribute.name}` has no value (an unset ${{VAR}}?)")
-        elif isinstance(value, list | tuple) or dataclasses.is_dataclass(value):
-            out.unsupported(where, f"the array value of `{attribute.name}`")
-        else:
-            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            values[attribute.name] = (text, f"{where}.value")
-    for name, (text, where) in values.items():
+    for name, (value, where) in _pairs(fields, "resource", "attributes", out).items():
+        if isinstance(value, list | tuple) or dataclasses.is_dataclass(value):
+            out.unsupported(where, f"the array value of `{name}`")
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         path = (RESOURCE_KEYS[name],) if name in RESOURCE_KEYS else ("resource_attributes", name)
         out.put(where, text, *path)
 
 
-def _entry(entry: Any, where: str, key: str, provider: Provider, out: _Out) -> bool:
+def _pairs(fields: dict[str, Any], where: str, name: str, out: Mapped) -> dict[str, Any]:
+    """Name → ``(value, location)`` of ``<name>_list`` (``k=v,…``) and then ``<name>`` (which
+    win, as the specification says): resource attributes or headers."""
+    found: dict[str, Any] = {}
+    if f"{name}_list" in fields:
+        spot = f"{where}.{name}_list"
+        pairs, problems = parse_pairs(fields[f"{name}_list"], headers=name == "headers")
+        out.warnings.extend(f"{spot}: {m}; ignored" for m in problems)
+        found = {key: (value, spot) for key, value in pairs.items()}
+    for index, pair in enumerate(fields.get(name) or ()):
+        spot = f"{where}.{name}[{index}]"
+        if pair.value is None:
+            out.warnings.append(f"{spot}: `{pair.name}` has no value (an unset ${{VAR}}?); ignored")
+        else:
+            found[pair.name] = (pair.value, f"{spot}.value")
+    return found
+
+
+def _entry(entry: Any, where: str, key: str, provider: Provider, out: Mapped) -> bool:
     """Map one processor (or reader); ``True`` when it set the signal's exporter."""
     reader = provider.entries == "readers"
     allowed = {provider.entry} if reader else {provider.entry, "simple"}
@@ -213,7 +207,7 @@ def _entry(entry: Any, where: str, key: str, provider: Provider, out: _Out) -> b
     return True
 
 
-def _exporter(exporter: Any, where: str, key: str, out: _Out) -> bool:
+def _exporter(exporter: Any, where: str, key: str, out: Mapped) -> bool:
     chosen = _one(exporter, where, "exporter", EXPORTERS, out)
     if chosen is None:
         return False
@@ -240,19 +234,6 @@ def _exporter(exporter: Any, where: str, key: str, out: _Out) -> bool:
                         f"{spot}.insecure: the endpoint's scheme decides TLS here "
                         "(http:// plaintext, https:// TLS); insecure is ignored"
                     )
-    _headers(fields, where, (key, ours, "headers"), out)
+    for name, (value, spot) in _pairs(fields, where, "headers", out).items():
+        out.put(spot, value, key, ours, "headers", name.lower())
     return True
-
-
-def _headers(fields: dict[str, Any], where: str, path: tuple[str, ...], out: _Out) -> None:
-    """``headers_list`` first, then ``headers`` (which win, as the specification says)."""
-    if "headers_list" in fields:
-        pairs, problems = parse_pairs(fields["headers_list"], headers=True)
-        out.warnings += [f"{where}.headers_list: {m}; ignored" for m in problems]
-        for name, value in pairs.items():
-            out.put(f"{where}.headers_list", value, *path, name.lower())
-    for index, pair in enumerate(fields.get("headers") or ()):
-        if pair.value is None:
-            out.warnings.append(f"{where}.headers[{index}]: `{pair.name}` has no value; ignored")
-        else:
-            out.put(f"{where}.headers[{index}]", pair.value, *path, pair.name.lower())

@@ -78,7 +78,8 @@ _OTLP_FIELDS = frozenset(
 @dataclass(frozen=True)
 class Mapped:
     """Raw layer values (settings-file shape), the file location of each dotted key, warnings;
-    filled by :func:`map_config` only (``skip``: locations left to the layers below)."""
+    filled by :func:`map_config` only, through the methods below (``skip``: locations left to
+    the layers below)."""
 
     skip: frozenset[str] = frozenset()
     values: dict[str, Any] = field(default_factory=dict)
@@ -104,6 +105,34 @@ class Mapped:
         for name in [n for n in found if n not in known]:
             self.unsupported(f"{where}.{name}" if where else name, f"`{name}`")
             del found[name]
+        return found
+
+    def one(self, obj: Any, where: str, what: str, ok: Collection[str]) -> tuple[str, Any] | None:
+        """``(kind, body)`` of the one kind a processor, reader or exporter sets, if ``ok``."""
+        kinds = _set(obj)
+        names = [*kinds, *sorted(getattr(obj, "additional_properties", None) or {})]
+        if len(names) == 1 and names[0] in kinds and names[0] in ok:
+            return names[0], kinds[names[0]]
+        self.unsupported(where, f"the {what} `{', '.join(names) or 'none'}`")
+        return None
+
+    def pairs(self, fields: dict[str, Any], where: str, name: str) -> dict[str, tuple[Any, str]]:
+        """Name → ``(value, location)`` of ``<name>_list`` (``k=v,…``) and then ``<name>``
+        (which win, as the specification says): resource attributes or headers."""
+        found: dict[str, tuple[Any, str]] = {}
+        if f"{name}_list" in fields:
+            spot = f"{where}.{name}_list"
+            pairs, problems = parse_pairs(fields[f"{name}_list"], headers=name == "headers")
+            self.warnings.extend(f"{spot}: {m}; ignored" for m in problems)
+            found = {key: (value, spot) for key, value in pairs.items()}
+        for index, pair in enumerate(fields.get(name) or ()):
+            spot = f"{where}.{name}[{index}]"
+            if pair.value is None:
+                self.warnings.append(
+                    f"{spot}: `{pair.name}` has no value (an unset ${{VAR}}?); ignored"
+                )
+            else:
+                found[pair.name] = (pair.value, f"{spot}.value")
         return found
 
 
@@ -143,21 +172,9 @@ def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
     return out
 
 
-def _one(
-    obj: Any, where: str, what: str, allowed: Collection[str], out: Mapped
-) -> tuple[str, Any] | None:
-    """``(kind, body)`` of the one kind a processor, reader or exporter sets, if ``allowed``."""
-    kinds = _set(obj)
-    names = [*kinds, *sorted(getattr(obj, "additional_properties", None) or {})]
-    if len(names) == 1 and names[0] in kinds and names[0] in allowed:
-        return names[0], kinds[names[0]]
-    out.unsupported(where, f"the {what} `{', '.join(names) or 'none'}`")
-    return None
-
-
 def _resource(resource: Any, out: Mapped) -> None:
     fields = out.fields(resource, "resource", {"attributes", "attributes_list"})
-    for name, (value, where) in _pairs(fields, "resource", "attributes", out).items():
+    for name, (value, where) in out.pairs(fields, "resource", "attributes").items():
         if isinstance(value, list | tuple) or dataclasses.is_dataclass(value):
             out.unsupported(where, f"the array value of `{name}`")
             continue
@@ -166,29 +183,11 @@ def _resource(resource: Any, out: Mapped) -> None:
         out.put(where, text, *path)
 
 
-def _pairs(fields: dict[str, Any], where: str, name: str, out: Mapped) -> dict[str, Any]:
-    """Name → ``(value, location)`` of ``<name>_list`` (``k=v,…``) and then ``<name>`` (which
-    win, as the specification says): resource attributes or headers."""
-    found: dict[str, Any] = {}
-    if f"{name}_list" in fields:
-        spot = f"{where}.{name}_list"
-        pairs, problems = parse_pairs(fields[f"{name}_list"], headers=name == "headers")
-        out.warnings.extend(f"{spot}: {m}; ignored" for m in problems)
-        found = {key: (value, spot) for key, value in pairs.items()}
-    for index, pair in enumerate(fields.get(name) or ()):
-        spot = f"{where}.{name}[{index}]"
-        if pair.value is None:
-            out.warnings.append(f"{spot}: `{pair.name}` has no value (an unset ${{VAR}}?); ignored")
-        else:
-            found[pair.name] = (pair.value, f"{spot}.value")
-    return found
-
-
 def _entry(entry: Any, where: str, key: str, provider: Provider, out: Mapped) -> bool:
     """Map one processor (or reader); ``True`` when it set the signal's exporter."""
     reader = provider.entries == "readers"
     allowed = {provider.entry} if reader else {provider.entry, "simple"}
-    chosen = _one(entry, where, "metric reader" if reader else "processor", allowed, out)
+    chosen = out.one(entry, where, "metric reader" if reader else "processor", allowed)
     if chosen is None:
         return False
     kind, body = chosen
@@ -208,7 +207,7 @@ def _entry(entry: Any, where: str, key: str, provider: Provider, out: Mapped) ->
 
 
 def _exporter(exporter: Any, where: str, key: str, out: Mapped) -> bool:
-    chosen = _one(exporter, where, "exporter", EXPORTERS, out)
+    chosen = out.one(exporter, where, "exporter", EXPORTERS)
     if chosen is None:
         return False
     kind, body = chosen
@@ -234,6 +233,6 @@ def _exporter(exporter: Any, where: str, key: str, out: Mapped) -> bool:
                         f"{spot}.insecure: the endpoint's scheme decides TLS here "
                         "(http:// plaintext, https:// TLS); insecure is ignored"
                     )
-    for name, (value, spot) in _pairs(fields, where, "headers", out).items():
+    for name, (value, spot) in out.pairs(fields, where, "headers").items():
         out.put(spot, value, key, ours, "headers", name.lower())
     return True

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
+from codex_otel_config.export import export_settings, reference_name
 from codex_otel_config.receiver import Receiver
 from codex_otel_config.receiver.certs import TlsBundle
-from codex_otel_config.settings.export import export_settings, reference_name
 from codex_otel_config.settings.loader import load_settings
 from codex_otel_config.settings.model import (
     SIGNALS,

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "check": 7,
     "scenario": 7,
     "demo": 7,
+    "export": 7,
     "cli": 8,
     "tui": 8,
     "__main__": 8,

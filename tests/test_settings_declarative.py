@@ -115,7 +115,7 @@ def test_every_mapped_field_is_read_with_its_location(
         f"{path} (at tracer_provider.processors[0].batch.exporter.otlp_http.endpoint)"
     )
     assert s.source_of("trace_exporter.otlp-http.headers.authorization").note == (
-        "at tracer_provider.processors[0].batch.exporter.otlp_http.headers[0]"
+        "at tracer_provider.processors[0].batch.exporter.otlp_http.headers[0].value"
     )
     assert s.source_of("resource_attributes.team").note == "at resource.attributes_list"
     assert s.source_of("exporter.otlp-grpc.tls.ca-certificate").note == (
@@ -211,14 +211,12 @@ def test_what_the_model_cannot_represent_is_named_in_warnings(tmp_path: Path) ->
     body = [w.split(": ", 1)[1] for w in s.warnings if w.startswith(str(path))]
     assert body == [
         "propagator: `propagator` is not represented by these settings; ignored",
-        "tracer_provider.sampler: `tracer_provider.sampler` is not represented by these "
-        "settings; ignored",
+        "tracer_provider.sampler: `sampler` is not represented by these settings; ignored",
         "tracer_provider.processors[0].simple: a simple processor is represented as a batch "
         "processor (this package always batches)",
         "tracer_provider.processors[1]: a second processor or reader for one signal is not "
         "represented by these settings; ignored",
-        "meter_provider.views: `meter_provider.views` is not represented by these settings; "
-        "ignored",
+        "meter_provider.views: `views` is not represented by these settings; ignored",
         "meter_provider.readers[0].periodic.exporter.otlp_http.temporality_preference: "
         "`temporality_preference` is not represented by these settings; ignored",
     ]
@@ -296,6 +294,28 @@ def test_non_strict_load_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
     assert len(ignored) == 2, ignored
     assert "resource.attributes[1].value: ${UNSET_X} is not set" in ignored[0]
     assert "compression: " in ignored[1] and "(the setting trace_exporter.otlp-http" in ignored[1]
+
+
+def test_a_header_with_an_unset_variable_is_left_out_not_sent_truncated(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "o.yaml",
+        """
+        file_format: "1.0"
+        tracer_provider:
+          processors:
+            - batch:
+                exporter:
+                  otlp_http:
+                    endpoint: "http://127.0.0.1:1/v1/traces"
+                    headers:
+                      - {name: Authorization, value: "Bearer ${UNSET_Y}"}
+                      - {name: x, value: y}
+        """,
+    )
+    s = load(tmp_path, {"OTEL_CONFIG_FILE": str(path)}, lenient=True)
+    assert dict(s.exporter_for("traces").headers) == {"x": "y"}  # type: ignore[union-attr]
+    (ignored,) = [w for w in s.warnings if w.startswith("ignored:")]
+    assert "otlp_http.headers[0].value: ${UNSET_Y} is not set" in ignored
 
 
 def test_the_example_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from codex_otel_config.cli.options import (
     load_or_exit,
     settings_options,
 )
-from codex_otel_config.settings.export import FORMATS, export_settings
+from codex_otel_config.export import FORMATS, export_settings
 
 
 @click.command()

@@ -12,7 +12,6 @@ Every failure of the package becomes a :class:`Problem` naming the file and the 
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
 import re
@@ -23,26 +22,23 @@ from typing import Any
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._declarative import Mapped, map_config
 from codex_otel_config.settings._normalize import Context, normalize
 from codex_otel_config.settings._sources import Fragment
+from codex_otel_config.settings.declarative import Mapped, map_config
 from codex_otel_config.settings.model import Source, nearest
 
 CONFIG_VARIABLE = "OTEL_CONFIG_FILE"
 LAYER = "otel-config"
-INSTALL_HINT = "pip install opentelemetry-configuration==0.66b2"
 #: The substitution grammar of the specification: ``$$`` or ``${NAME}`` / ``${NAME:-default}``.
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
-_PACKAGE_LOGGER = "opentelemetry.configuration"
 
 
 @dataclass(frozen=True)
 class Declarative:
-    """The file as the package read it: the parsed model (``None`` when it was refused), what
-    our settings take from it, and every problem and warning."""
+    """The file as the package read it: what our settings take from it (``None`` when the file
+    was refused), and every problem and warning."""
 
     path: Path
-    config: Any
     mapped: Mapped | None
     problems: tuple[Problem, ...]
     warnings: tuple[str, ...]
@@ -62,28 +58,25 @@ def config_file(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
 
 def read(path: Path) -> Declarative:
     """Load and validate ``path`` with the package, map it; never raises for a bad file."""
+    from opentelemetry.configuration import ConfigurationError, load_config_file
+
     label = str(path)
-    try:
-        from opentelemetry.configuration import ConfigurationError, load_config_file
-    except ImportError:
-        message = f"reading a declarative configuration needs the package: {INSTALL_HINT}"
-        return Declarative(path, None, None, (Problem("file", label, message),), ())
     try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
         text = _files.read_capped(path).decode("utf-8", errors="replace")
     except _files.Refused as exc:
-        return Declarative(path, None, None, (Problem("file", label, exc.reason),), ())
+        return Declarative(path, None, (Problem("file", label, exc.reason),), ())
     unset = _unset_references(text)
     with _captured() as logged:
         try:
             config = load_config_file(path)
         except ConfigurationError as exc:
-            return Declarative(path, None, None, (_problem(exc, label),), tuple(logged))
-    mapped = _without(map_config(config), {where for where, _ in unset})
+            return Declarative(path, None, (_problem(exc, label),), tuple(logged))
+    mapped = map_config(config, skip=frozenset(where for where, _ in unset))
     problems = tuple(
         Problem(where, label, f"${{{name}}} is not set and has no default (write ${{{name}:-…}})")
         for where, name in unset
     )
-    return Declarative(path, config, mapped, problems, (*logged, *mapped.warnings))
+    return Declarative(path, mapped, problems, (*logged, *mapped.warnings))
 
 
 def fragment(
@@ -118,54 +111,23 @@ def ignored_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
     )
 
 
-def _without(mapped: Mapped, unset: set[str]) -> Mapped:
-    """``mapped`` less the values that came from an unset ``${VAR}`` (in a lenient load the
-    layer below or the default stands for them, as for any bad value)."""
-    values = copy.deepcopy(mapped.values)
-    locations = dict(mapped.locations)
-    for key, where in mapped.locations.items():
-        if where in unset:
-            _drop_key(values, key)
-            del locations[key]
-    return Mapped(values, locations, mapped.warnings)
-
-
-def _drop_key(node: dict[str, Any], dotted: str) -> None:
-    """Delete ``dotted`` from nested ``node``; a last part may itself hold dots (a header)."""
-    while True:
-        if dotted in node:
-            del node[dotted]
-            return
-        head, _, dotted = dotted.partition(".")
-        child = node.get(head)
-        if not dotted or not isinstance(child, dict):
-            return
-        node = child
-
-
 def _problem(exc: Exception, label: str) -> Problem:
     """The package's error text, with the location it knows (line, schema path)."""
-    cause = exc.__cause__
+    cause, text = exc.__cause__, str(exc)
     mark = getattr(cause, "problem_mark", None) or getattr(cause, "lineno", None)
-    path = getattr(cause, "absolute_path", None)
-    text = str(exc)
-    if path is not None:
+    if (path := getattr(cause, "absolute_path", None)) is not None:
         where = _pointer(list(path)) or "file"
-        validator = getattr(cause, "validator", "schema")
         reason = getattr(cause, "message", text)
         if "header" in where or "value" in where:  # never echo a value that may be secret
-            reason = f"fails the schema's {validator!r} rule"
+            reason = f"fails the schema's {getattr(cause, 'validator', 'schema')!r} rule"
         return Problem(
             where, label, f"does not match the declarative configuration schema: {reason}"
         )
     if mark is not None:
-        line = mark if isinstance(mark, int) else mark.line + 1
-        kind = "JSON" if isinstance(mark, int) else "YAML"
+        line, kind = (mark, "JSON") if isinstance(mark, int) else (mark.line + 1, "YAML")
         detail = getattr(cause, "problem", None) or getattr(cause, "msg", None) or text
         return Problem(f"line {line}", label, f"invalid {kind}: {detail}")
-    if "file_format" in text:
-        return Problem("file_format", label, text)
-    return Problem("file", label, text)
+    return Problem("file_format" if "file_format" in text else "file", label, text)
 
 
 def _pointer(parts: list[Any]) -> str:
@@ -182,14 +144,12 @@ def _captured() -> Iterator[list[str]]:
     instead of letting Python's last-resort handler print them."""
     logged: list[str] = []
 
-    class _Keep(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            if record.levelno >= logging.WARNING and not record.exc_info:
-                logged.append(record.getMessage())
-            return False
+    def keep(record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and not record.exc_info:
+            logged.append(record.getMessage())
+        return False
 
-    logger = logging.getLogger(_PACKAGE_LOGGER + ".file._loader")
-    keep = _Keep()
+    logger = logging.getLogger("opentelemetry.configuration.file._loader")
     logger.addFilter(keep)
     try:
         yield logged
@@ -212,21 +172,20 @@ def _unset_references(text: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     seen: set[int] = set()
 
-    def walk(node: Any, parts: list[Any]) -> None:
-        if node is None or id(node) in seen:
+    def walk(node: Any, where: str) -> None:
+        if id(node) in seen:
             return
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
             for match in _REFERENCE.finditer(node.value):
-                name = match.group(1)
-                if name and match.group(2) is None and name not in os.environ:
-                    found.append((_pointer(parts) or "file", name))
+                if match[1] and match[2] is None and match[1] not in os.environ:
+                    found.append((where or "file", match[1]))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                walk(item, [*parts, index])
+                walk(item, f"{where}[{index}]")
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                walk(value, [*parts, key.value])
+                walk(value, f"{where}.{key.value}" if where else key.value)
 
-    walk(root, [])
+    walk(root, "")
     return found

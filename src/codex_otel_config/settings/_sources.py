@@ -65,7 +65,7 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
 
 def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     """tomllib's message keyed by its line, with a hint for the usual mistakes."""
-    reason, _, where = message.partition(" (at line ")  # none "(at end of document)"
+    reason, _, where = message.partition(" (at line ")  # "(at end of document)": no line
     number, _, column = where.rstrip(")").partition(", column ")
     line = int(number) if number.isdigit() else 0
     lines = text.splitlines()
@@ -114,27 +114,17 @@ def settings_files(
     codex_home: Path,
 ) -> tuple[list[Path], list[Problem]]:
     """The settings files to load, in order; a named file that is missing is a problem."""
-    problems: list[Problem] = []
+    exists = _files.exists
     if files is not None:
         named, origin = [Path(f) for f in files], "files="
     elif env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip():
         named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
-        return [p for p in _files.default_files(codex_home) if _files.exists(p)], problems
-    found: list[Path] = []
-    for path in named:
-        if _files.exists(path):
-            found.append(path)
-        else:
-            problems.append(
-                Problem(
-                    key="file",
-                    layer=str(path),
-                    message=f"settings file not found (named by {origin})",
-                )
-            )
-    return found, problems
+        return [p for p in _files.default_files(codex_home) if exists(p)], []
+    message = f"settings file not found (named by {origin})"
+    problems = [Problem(key="file", layer=str(p), message=message) for p in named if not exists(p)]
+    return [p for p in named if exists(p)], problems
 
 
 def file_fragments(
@@ -211,15 +201,12 @@ def _split_top(
         elif isinstance(value, dict):
             tables[name.lower()] = (name, value)
         else:
-            problems.append(
-                Problem(
-                    key=name,
-                    layer=str(path),
-                    message="is not a settings key; a settings file holds environments as tables "
-                    "([default], [production]) with the settings inside"
-                    + schema.did_you_mean(name, schema.TOP_LEVEL_KEYS),
-                )
+            message = (
+                "is not a settings key; a settings file holds environments as tables "
+                "([default], [production]) with the settings inside"
             )
+            hint = schema.did_you_mean(name, schema.TOP_LEVEL_KEYS)
+            problems.append(Problem(key=name, layer=str(path), message=message + hint))
     return implicit, tables
 
 
@@ -361,15 +348,12 @@ class _Tree:
         self.data.pop(key, None)
         self.mixed.add(key)
         others = sorted({o for d, o in self.origins.items() if d == key or d.startswith(key + ".")})
-        self.problems.append(
-            Problem(
-                key=key,
-                layer=self.layer,
-                message="is given both as a string and as a table in the same layer "
-                f"({', '.join([*others, origin])}); an exporter is either a string "
-                '("none", "statsig") or a table naming its kind',
-            )
+        message = (
+            "is given both as a string and as a table in the same layer "
+            f"({', '.join([*others, origin])}); an exporter is either a string "
+            '("none", "statsig") or a table naming its kind'
         )
+        self.problems.append(Problem(key=key, layer=self.layer, message=message))
 
 
 def _suggest(variable: str) -> str:

@@ -23,7 +23,7 @@ from codex_otel_config.settings.model import Source, expand_user, nearest, sourc
 SECRETS_NAME = ".secrets.toml"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fragment:
     """One layer's canonical data; ``sources`` overrides ``source`` for individual keys."""
 

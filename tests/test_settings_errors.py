@@ -199,6 +199,22 @@ def test_string_mixed_with_table_in_toml(tmp_path: Path) -> None:
     )
 
 
+def test_string_mixed_with_table_names_the_string_of_that_table(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "s.toml",
+        """
+        [default]
+        exporter = "none"
+        [production]
+        exporter = "none"
+        [production.exporter.otlp-http]
+    """,
+    )
+    assert one_problem(tmp_path, files=[f]).startswith(
+        f"{f} exporter: is a string on line 4 and a table on line 5;"
+    )
+
+
 def test_string_mixed_with_table_in_variables(tmp_path: Path) -> None:
     message = one_problem(
         tmp_path,
@@ -348,6 +364,25 @@ def test_unknown_codex_variable_did_you_mean(tmp_path: Path) -> None:
         'env CODEX_OTEL_SERVICENAME servicename: unknown key (did you mean "service_name"?) '
         "(did you mean CODEX_OTEL_SERVICE_NAME?)"
     )
+
+
+def test_unknown_part_of_a_codex_variable_reads_like_a_file_key(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        {
+            "CODEX_OTEL_EXPORTER__OTLP_HTTP__ENDPOINT": "https://c.example.com",
+            "CODEX_OTEL_EXPORTER__OTLP_HTTP__TLS__CA_CERT": "ca.pem",
+            "CODEX_OTEL_METRICS_EXPORTER__OTLP_HTP__ENDPOINT": "https://c.example.com",
+        },
+    )
+    assert found == [
+        "env CODEX_OTEL_EXPORTER__OTLP_HTTP__TLS__CA_CERT exporter.otlp-http.tls.ca_cert: unknown "
+        'key (did you mean "ca-certificate"?); tls takes ca-certificate, client-certificate, '
+        "client-private-key",
+        'env CODEX_OTEL_METRICS_EXPORTER__OTLP_HTP__ENDPOINT metrics_exporter.otlp_htp: "otlp_htp" '
+        'is not one of "none", "statsig", "otlp-http", "otlp-grpc", "console" (did you mean '
+        '"otlp-http"?)',
+    ]
 
 
 def test_bad_codex_variable_value_names_the_variable(tmp_path: Path) -> None:

@@ -109,6 +109,8 @@ def test_dev_zero_and_huge_files_are_refused(tmp_path: Path) -> None:
     big.write_bytes(b"# padding\n" * (MAX_FILE_BYTES // 10 + 1))
     (problem,) = _problems(files=[big], environ=_env(tmp_path))
     assert str(big) in problem and "larger than" in problem
+    (problem,) = _problems(files=[tmp_path], environ=_env(tmp_path))
+    assert problem == f"{tmp_path} file: is a directory, not a file"
 
 
 def test_deep_nesting_is_refused_with_a_name(tmp_path: Path) -> None:

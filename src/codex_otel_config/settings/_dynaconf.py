@@ -19,16 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["Chunk", "file_chunks"]
 
-#: (file, environment table as dynaconf names it — lower case): one chunk dynaconf loaded. Its
-#: values are taken from our own parse of the file (see the module docstring), not dynaconf's.
-Chunk = tuple[Path, str]
-
-
-def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[Chunk]:
+def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[tuple[Path, str]]:
     """What dynaconf loaded from ``paths`` (absolute, already checked to be small regular
-    TOML files) for ``[default]`` and ``[env_name]``, in the order it loaded them."""
+    TOML files), in the order it loaded them: (file, table lower-cased) for ``[default]`` and
+    ``[env_name]``, no values (the loader takes them from its own parse, as written)."""
     from dynaconf import Dynaconf
     from dynaconf.utils.inspect import get_history
 
@@ -53,8 +48,6 @@ def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[Chunk]:
     )
     names = [str(p) for p in paths]
     settings.load_file(path=names, env=env_name or "default")
-    # dynaconf may also honour its own *_FOR_DYNACONF variables (extra files, an extra
-    # environment): only what it loaded from our files, for [default] and [<env>], is used.
     wanted = {"default", (env_name or "default").lower()}
     return [
         (Path(entry["identifier"]), str(entry["env"]).lower())

@@ -17,17 +17,6 @@ from codex_otel_config.settings.schema import MAX_DEPTH, MAX_FILE_BYTES
 DEFAULT_FILE_NAMES = ("otel.toml",)  # in $CODEX_HOME
 PROJECT_FILE = "codex-otel.toml"  # in the current folder
 
-__all__ = [
-    "Refused",
-    "cwd",
-    "default_files",
-    "exists",
-    "is_regular",
-    "name_too_long",
-    "read_capped",
-    "too_deep",
-]
-
 
 class Refused(Exception):
     """A file that is not read; ``reason`` completes "<path> …"."""
@@ -42,32 +31,30 @@ def default_files(codex_home: Path) -> list[Path]:
     return [codex_home / name for name in DEFAULT_FILE_NAMES] + [Path(PROJECT_FILE)]
 
 
+def _stat(path: Path) -> os.stat_result | int:
+    """``path``'s status, or the error number the kernel refused it with (0: not a path)."""
+    try:
+        return path.stat()
+    except OSError as exc:
+        return exc.errno or 0
+    except ValueError:  # a NUL in the path
+        return 0
+
+
 def is_regular(path: Path) -> bool:
     """A regular file (following symlinks); ``False`` for anything the kernel refuses."""
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except (OSError, ValueError):
-        return False
+    status = _stat(path)
+    return not isinstance(status, int) and stat.S_ISREG(status.st_mode)
 
 
 def exists(path: Path) -> bool:
     """Something is at ``path``; ``False`` for anything the kernel refuses."""
-    try:
-        path.stat()
-    except (OSError, ValueError):
-        return False
-    return True
+    return not isinstance(_stat(path), int)
 
 
 def name_too_long(path: Path) -> bool:
     """The kernel refuses ``path`` as too long (a component over 255 bytes, or the whole)."""
-    try:
-        path.stat()
-    except OSError as exc:
-        return exc.errno == errno.ENAMETOOLONG
-    except ValueError:
-        return False
-    return False
+    return _stat(path) == errno.ENAMETOOLONG
 
 
 def cwd() -> Path:
@@ -87,17 +74,18 @@ def read_capped(path: Path) -> bytes:
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
-    except IsADirectoryError:
-        raise Refused("is a directory, not a file") from None
     except (OSError, ValueError) as exc:
         raise Refused(f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             raise Refused("is a directory, not a file")
         if not stat.S_ISREG(mode):
             raise Refused("is not a regular file (a FIFO, device or socket is never read)")
-        data = handle.read(MAX_FILE_BYTES + 1)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise Refused(f"is larger than {MAX_FILE_BYTES // 1024} KiB (settings files are small)")
     return data

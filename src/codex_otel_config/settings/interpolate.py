@@ -54,12 +54,10 @@ def expand(text: str, environ: Mapping[str, str]) -> str:
                 "(write $$ for a literal $)",
             )
         value = environ.get(name)
-        if value:
-            return value
-        if default is not None:
+        if default is not None and not value:
             return default
-        if value == "":
-            return ""
+        if value is not None:
+            return value
         raise InterpolationError(
             name, f"${{{name}}} is not set (write ${{{name}:-default}} to give a default)"
         )

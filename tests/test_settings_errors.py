@@ -385,6 +385,15 @@ def test_unknown_part_of_a_codex_variable_reads_like_a_file_key(tmp_path: Path) 
     ]
 
 
+def test_a_missing_endpoint_names_the_variable_that_chose_the_exporter(tmp_path: Path) -> None:
+    found = problems(tmp_path, {"CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__X_KEY": "k"})
+    assert found == [
+        "env CODEX_OTEL_EXPORTER__OTLP_HTTP__HEADERS__X_KEY exporter.otlp-http.endpoint: is "
+        'required: otlp-http needs the collector URL (e.g. endpoint = "https://collector.'
+        'example.com:4318")'
+    ]
+
+
 def test_bad_codex_variable_value_names_the_variable(tmp_path: Path) -> None:
     assert one_problem(tmp_path, {"CODEX_OTEL_LOG_USER_PROMPT": "maybe"}) == (
         'env CODEX_OTEL_LOG_USER_PROMPT log_user_prompt: "maybe" is not a boolean; expected true or false'  # noqa: E501

@@ -32,7 +32,10 @@ class Fragment:
     sources: dict[str, Source] = field(default_factory=dict)
 
     def source_for(self, key: str) -> Source:
-        return source_in(self.sources, key, self.source)
+        """The key's own source, else its nearest parent's, else (an exporter chosen by the
+        variables that set its fields) the first of its children's, else the layer's."""
+        below = (s for k, s in self.sources.items() if k.startswith(key + "."))
+        return source_in(self.sources, key, next(below, self.source))
 
 
 # -- TOML files ---------------------------------------------------------------------------

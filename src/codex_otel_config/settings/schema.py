@@ -85,42 +85,50 @@ class Param:
     codex_config: bool = False
     file: bool = True
     choices: tuple[str, ...] = ()
-    #: Inclusive range of a numeric key (``None``: unbounded on that side).
-    low: float | None = None
-    high: float | None = None
+    #: Inclusive range of a numeric key (the schema bounds every one; whole bounds as ``int``).
+    low: float = float("-inf")
+    high: float = float("inf")
     #: How the standard variables write the value when it differs from files: a unit
     #: (``ms``: files say seconds) or the specification's spellings of the choices.
     otel_unit: str = ""
     otel_choices: tuple[str, ...] = ()
+    #: The SDK's documented value of a processor tuning that is not set (``default`` is
+    #: ``None`` there: nothing is passed on), so the SDK never reads ``os.environ`` itself.
+    sdk_default: int | None = None
 
     def in_range(self, number: float) -> bool:
-        """Within the declared range (the schema bounds every numeric key)."""
-        return (self.low is None or number >= self.low) and (
-            self.high is None or number <= self.high
-        )
+        return self.low <= number <= self.high
 
     def range_text(self) -> str:
         """``a whole number from 1 to 1000000``: what ``in_range`` accepts, for messages."""
         unit = "a whole number" if self.type == "int" else "a number of seconds"
-        return f"{unit} from {_number(self.low)} to {_number(self.high)}"
+        return f"{unit} from {self.low} to {self.high}"
 
     @property
     def variables(self) -> tuple[str, ...]:
         """Every variable that sets this key (documented in docs/configuration.md)."""
-        return self.otel_env + self.codex_variables
-
-    @property
-    def codex_variables(self) -> tuple[str, ...]:
         if self.codex_env is not None:
-            return self.codex_env
-        if "." in self.key and self.key.split(".", 1)[0] in EXPORTER_KINDS:
-            path = "<EXPORTER>__" + self.key
-        else:
-            path = self.key
-        return (CODEX_PREFIX + path.replace(".", "__").replace("-", "_").upper(),)
+            return self.otel_env + self.codex_env
+        path = ("<EXPORTER>." if self.key.split(".")[0] in EXPORTER_KINDS else "") + self.key
+        return (*self.otel_env, CODEX_PREFIX + path.replace(".", "__").replace("-", "_").upper())
 
 
 _P = Param
+
+#: Batch processor and metric reader tunings: name, the SDK's documented default, description.
+#: The variable is the name in capitals without ``_ms`` (``OTEL_BSP_SCHEDULE_DELAY``).
+#: Durations are milliseconds (a deadline may be 0: no limit); sizes are counts.
+_PROCESSORS = (
+    ("bsp_schedule_delay_ms", 5000, "Span batch processor: delay between exports (ms)."),
+    ("bsp_max_queue_size", 2048, "Span batch processor: queue size."),
+    ("bsp_max_export_batch_size", 512, "Span batch processor: spans per export."),
+    ("bsp_export_timeout_ms", 30000, "Span batch processor: export deadline (ms)."),
+    ("blrp_schedule_delay_ms", 1000, "Log batch processor: delay between exports (ms)."),
+    ("blrp_max_queue_size", 2048, "Log batch processor: queue size."),
+    ("blrp_max_export_batch_size", 512, "Log batch processor: records per export."),
+    ("blrp_export_timeout_ms", 30000, "Log batch processor: export deadline (ms)."),
+    ("metric_export_interval_ms", 60000, "Metric reader: interval between exports (ms)."),
+)
 
 #: Top-level keys, in the order ``show`` prints them.
 SETTINGS: tuple[Param, ...] = (
@@ -137,7 +145,7 @@ SETTINGS: tuple[Param, ...] = (
         "str",
         "codex-cli",
         "`service.name` of every signal.",
-        otel_env=("OTEL_SERVICE_NAME",),
+        ("OTEL_SERVICE_NAME",),
     ),
     _P(
         "service_version",
@@ -151,7 +159,6 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Codex's home folder: where `config.toml` and `otel.toml` are looked for; relative TLS "
         "paths of the Codex `[otel]` table resolve against it.",
-        otel_env=(),
         codex_env=("CODEX_HOME",),
         file=False,
     ),
@@ -167,7 +174,7 @@ SETTINGS: tuple[Param, ...] = (
         "exporter",
         "none",
         "Exporter of the logs signal.",
-        otel_env=("OTEL_LOGS_EXPORTER",),
+        ("OTEL_LOGS_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -176,7 +183,7 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Exporter of the traces signal; when unset it follows `exporter` (an inherited "
         "endpoint ending in `/v1/logs` becomes `/v1/traces`).",
-        otel_env=("OTEL_TRACES_EXPORTER",),
+        ("OTEL_TRACES_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -184,7 +191,7 @@ SETTINGS: tuple[Param, ...] = (
         "exporter",
         "none",
         "Exporter of the metrics signal (`none` by default: no key is shipped for Statsig).",
-        otel_env=("OTEL_METRICS_EXPORTER",),
+        ("OTEL_METRICS_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -199,65 +206,27 @@ SETTINGS: tuple[Param, ...] = (
         "table",
         {},
         "Extra resource attributes (string to string) on every signal.",
-        otel_env=("OTEL_RESOURCE_ATTRIBUTES",),
+        ("OTEL_RESOURCE_ATTRIBUTES",),
     ),
     _P(
         "sdk_disabled",
         "bool",
         False,
         "Disable every signal whatever the exporters say.",
-        otel_env=("OTEL_SDK_DISABLED",),
+        ("OTEL_SDK_DISABLED",),
     ),
-    # Durations are milliseconds (a deadline may be 0: no limit); sizes are counts.
     *(
         _P(
             f"processors.{name}",
             "int",
             None,
             description,
-            otel_env=(variable,),
+            ("OTEL_" + name.removesuffix("_ms").upper(),),
             low=0 if name.endswith("timeout_ms") else 1,
             high=MAX_COUNT if "size" in name else MAX_MS,
+            sdk_default=sdk_default,
         )
-        for name, variable, description in (
-            (
-                "bsp_schedule_delay_ms",
-                "OTEL_BSP_SCHEDULE_DELAY",
-                "Span batch processor: delay between exports (ms).",
-            ),
-            ("bsp_max_queue_size", "OTEL_BSP_MAX_QUEUE_SIZE", "Span batch processor: queue size."),
-            (
-                "bsp_max_export_batch_size",
-                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                "Span batch processor: spans per export.",
-            ),
-            (
-                "bsp_export_timeout_ms",
-                "OTEL_BSP_EXPORT_TIMEOUT",
-                "Span batch processor: export deadline (ms).",
-            ),
-            (
-                "blrp_schedule_delay_ms",
-                "OTEL_BLRP_SCHEDULE_DELAY",
-                "Log batch processor: delay between exports (ms).",
-            ),
-            ("blrp_max_queue_size", "OTEL_BLRP_MAX_QUEUE_SIZE", "Log batch processor: queue size."),
-            (
-                "blrp_max_export_batch_size",
-                "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
-                "Log batch processor: records per export.",
-            ),
-            (
-                "blrp_export_timeout_ms",
-                "OTEL_BLRP_EXPORT_TIMEOUT",
-                "Log batch processor: export deadline (ms).",
-            ),
-            (
-                "metric_export_interval_ms",
-                "OTEL_METRIC_EXPORT_INTERVAL",
-                "Metric reader: interval between exports (ms).",
-            ),
-        )
+        for name, sdk_default, description in _PROCESSORS
     ),
 )
 
@@ -277,49 +246,43 @@ _TLS_DESCRIPTIONS = {
 
 def _otlp_fields(kind: str) -> tuple[Param, ...]:
     """The fields of ``otlp-http`` / ``otlp-grpc``, in the order ``show`` prints them."""
-    fields = [
+    protocol = _P(
+        f"{kind}.protocol",
+        "choice",
+        "binary",
+        "Body encoding: `binary` (protobuf) or `json`.",
+        _otlp_env("PROTOCOL"),
+        choices=HTTP_PROTOCOLS,
+        otel_choices=OTEL_PROTOCOLS,
+    )
+    return (
         _P(
             f"{kind}.endpoint",
             "str",
             None,
             "Collector URL (`http://` without TLS, `https://` with TLS). OTLP/HTTP: a URL with "
             "no path gets `/v1/<signal>`; gRPC: no path allowed.",
-            otel_env=_otlp_env("ENDPOINT"),
+            _otlp_env("ENDPOINT"),
         ),
-    ]
-    if kind == "otlp-http":
-        fields.append(
-            _P(
-                f"{kind}.protocol",
-                "choice",
-                "binary",
-                "Body encoding: `binary` (protobuf) or `json`.",
-                otel_env=_otlp_env("PROTOCOL"),
-                choices=HTTP_PROTOCOLS,
-                otel_choices=OTEL_PROTOCOLS,
-            )
-        )
-    fields.append(
+        *((protocol,) if kind == "otlp-http" else ()),
         _P(
             f"{kind}.headers",
             "table",
             {},
             "Request headers (names lower-cased; every value is treated as a secret).",
-            otel_env=_otlp_env("HEADERS"),
+            _otlp_env("HEADERS"),
             secret=True,
-        )
-    )
-    fields += [
-        _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], otel_env=_otlp_env(suffix))
-        for key, _, suffix in TLS_FIELDS
-    ]
-    fields += [
+        ),
+        *(
+            _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], _otlp_env(suffix))
+            for key, _, suffix in TLS_FIELDS
+        ),
         _P(
             f"{kind}.timeout",
             "float",
             DEFAULT_TIMEOUT_S,
             "Deadline of one export, in seconds (`0`: no limit; the variables are in ms).",
-            otel_env=_otlp_env("TIMEOUT"),
+            _otlp_env("TIMEOUT"),
             low=0,
             high=MAX_TIMEOUT_S,
             otel_unit="ms",
@@ -329,11 +292,10 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "choice",
             "none",
             "`none` or `gzip`.",
-            otel_env=_otlp_env("COMPRESSION"),
+            _otlp_env("COMPRESSION"),
             choices=COMPRESSIONS,
         ),
-    ]
-    return tuple(fields)
+    )
 
 
 #: Fields of each exporter kind (keys ``<kind>.<field>``).
@@ -346,7 +308,7 @@ EXPORTER_FIELDS: tuple[Param, ...] = (
         None,
         "Statsig server secret (`secret-…`); falls back to the variable "
         "`STATSIG_SERVER_SDK_SECRET`.",
-        otel_env=("STATSIG_SERVER_SDK_SECRET",),
+        ("STATSIG_SERVER_SDK_SECRET",),
         secret=True,
     ),
     _P(
@@ -389,12 +351,8 @@ SECRET_KEYS: frozenset[str] = frozenset(p.key for p in ALL_PARAMS if p.secret)
 
 def kind_fields(kind: str) -> tuple[str, ...]:
     """The first-level field names of an exporter kind (``tls`` once, not its sub-keys)."""
-    names: dict[str, None] = {}
-    for p in EXPORTER_FIELDS:
-        k, _, rest = p.key.partition(".")
-        if k == kind:
-            names[rest.split(".")[0]] = None
-    return tuple(names)
+    keys = [p.key.split(".") for p in EXPORTER_FIELDS]
+    return tuple(dict.fromkeys(key[1] for key in keys if key[0] == kind))
 
 
 def field_param(kind: str, path: str) -> Param | None:
@@ -404,22 +362,14 @@ def field_param(kind: str, path: str) -> Param | None:
 
 def every_variable() -> tuple[str, ...]:
     """Every variable the loader reads, with ``{SIGNAL}`` forms spelled out."""
-    names: dict[str, None] = {}
-    for p in ALL_PARAMS:
-        for v in p.variables:
-            if "{SIGNAL}" in v:
-                for signal in SIGNAL_KEYS:
-                    names[v.replace("{SIGNAL}", signal.upper())] = None
-            elif "<EXPORTER>" not in v:
-                names[v] = None
-    names.update(dict.fromkeys(CONTROL_VARIABLES))
-    return tuple(names)
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "any"
-    return str(int(value)) if float(value).is_integer() else str(value)
+    spelled = [
+        v.replace("{SIGNAL}", signal.upper())
+        for p in ALL_PARAMS
+        for v in p.variables
+        for signal in SIGNAL_KEYS
+        if "<EXPORTER>" not in v
+    ]
+    return tuple(dict.fromkeys([*spelled, *CONTROL_VARIABLES]))
 
 
 def header_problem(name: str, value: object) -> str | None:
@@ -448,11 +398,7 @@ def fold(name: str) -> str:
 
 def canonical(name: str, vocabulary: tuple[str, ...]) -> str | None:
     """The canonical spelling of ``name`` in ``vocabulary`` (``otlp_http`` → ``otlp-http``)."""
-    folded = fold(name)
-    for word in vocabulary:
-        if fold(word) == folded:
-            return word
-    return None
+    return next((word for word in vocabulary if fold(word) == fold(name)), None)
 
 
 def did_you_mean(name: str, vocabulary: tuple[str, ...]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,23 +38,17 @@ from codex_otel_config.settings.redact import mask_url
 _SIGNAL_OF = {key: signal for signal, key in schema.SIGNAL_KEYS.items()}
 
 
+@dataclass
 class Builder:
     """Builds the model from ``merged`` and ``provenance``, collecting problems and warnings."""
 
-    def __init__(
-        self,
-        merged: Mapping[str, Any],
-        provenance: dict[str, Source],
-        environ: Mapping[str, str],
-        *,
-        lenient: bool = False,
-    ) -> None:
-        self.merged = merged
-        self.provenance = provenance
-        self.environ = environ
-        self.lenient = lenient
-        self.problems: list[Problem] = []
-        self.warnings: list[str] = []
+    merged: Mapping[str, Any]
+    provenance: dict[str, Source]
+    environ: Mapping[str, str]
+    _: KW_ONLY
+    lenient: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def source_of(self, key: str) -> Source:
         return source_in(self.provenance, key)
@@ -123,17 +117,10 @@ class Builder:
         if kind == "statsig":
             return self.statsig(key, prefix, fields)
         endpoint = fields.get("endpoint")
-        if endpoint is None:
-            self.problem(
-                f"{prefix}.endpoint",
-                f"is required: {kind} needs the collector URL "
-                '(e.g. endpoint = "https://collector.example.com:4318")',
-                layer_key=prefix,
-            )
-            return NoExporter()
         if bad := _endpoint_problem(kind, endpoint):
-            self.problem(f"{prefix}.endpoint", bad)
-        tls = self.tls(prefix, endpoint, fields.get("tls"))
+            # A missing endpoint is the fault of the layer that chose the kind.
+            self.problem(f"{prefix}.endpoint", bad, layer_key=prefix if endpoint is None else None)
+        tls = self.tls(prefix, endpoint, fields.get("tls")) if endpoint is not None else None
         if bad or tls is False:
             return NoExporter()
         values = {**fields, "tls": tls}
@@ -144,8 +131,7 @@ class Builder:
         block = {name: Path(path) for name, path in (block or {}).items() if path is not None}
         if not block:
             return None
-        key = f"{prefix}.tls"
-        ok = True
+        key, before = f"{prefix}.tls", len(self.problems)
         if urlsplit(endpoint).scheme == "http":
             sources = [self.source_of(f"{key}.{name}") for name in block]
             if all(source.layer == "otel-env" for source in sources):
@@ -163,7 +149,6 @@ class Builder:
                 "tls block",
                 layer_key=f"{key}.{next(iter(block))}",
             )
-            ok = False
         given, missing = "client-certificate", "client-private-key"
         if (given in block) != (missing in block):
             if missing in block:
@@ -173,20 +158,19 @@ class Builder:
                 f"is missing: {given} and {missing} must be given together for mTLS",
                 layer_key=f"{key}.{given}",
             )
-            ok = False
         for name in schema.TLS_KEYS:
             if name in block and not _files.is_regular(path := block[name]):
                 what = "is not a file" if _files.exists(path) else "file not found"
                 self.problem(f"{key}.{name}", f"{what}: {path}")
-                ok = False
-        return Tls(**{attr: block.get(key) for key, attr, _ in schema.TLS_FIELDS}) if ok else False
+        if len(self.problems) > before:
+            return False
+        return Tls(**{attr: block.get(key) for key, attr, _ in schema.TLS_FIELDS})
 
     def statsig(self, key: str, prefix: str, fields: Mapping[str, Any]) -> Exporter:
         api_key = fields.get("api_key")
         if not api_key and (api_key := (self.environ.get(STATSIG_KEY_VARIABLE) or "").strip()):
-            self.provenance[f"{prefix}.api_key"] = Source(
-                layer="derived", variable=STATSIG_KEY_VARIABLE
-            )
+            source = Source(layer="derived", variable=STATSIG_KEY_VARIABLE)
+            self.provenance[f"{prefix}.api_key"] = source
         if not api_key:
             self.problem(
                 f"{prefix}.api_key",
@@ -214,8 +198,13 @@ def _processor(name: str) -> str:
     return name.removeprefix("processors.").split("_", 1)[0]
 
 
-def _endpoint_problem(kind: str, endpoint: str) -> str | None:
+def _endpoint_problem(kind: str, endpoint: str | None) -> str | None:
     """Why ``endpoint`` cannot be an OTLP collector URL of ``kind``, or ``None``."""
+    if endpoint is None:
+        return (
+            f"is required: {kind} needs the collector URL "
+            '(e.g. endpoint = "https://collector.example.com:4318")'
+        )
     try:
         parts = urlsplit(endpoint)
         host, port = parts.hostname, parts.port  # the port raises ValueError when bad

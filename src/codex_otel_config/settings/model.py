@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from codex_otel_config.redaction import Secret, mask_url, register_url
@@ -34,12 +34,6 @@ STATSIG_ENDPOINT = str(schema.FIELDS_BY_KEY["statsig.endpoint"].default)
 STATSIG_API_KEY_HEADER = "statsig-api-key"
 STATSIG_KEY_VARIABLE = schema.FIELDS_BY_KEY["statsig.api_key"].otel_env[0]
 
-#: The SDK's documented value of each processor tuning that is not set (declared in the schema).
-_SDK_DEFAULTS: Mapping[str, int] = {
-    p.key.removeprefix("processors."): p.sdk_default
-    for p in schema.SETTINGS
-    if p.sdk_default is not None
-}
 #: The settings attribute that holds each signal's exporter (declared in the schema).
 EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(schema.SIGNAL_KEYS)  # type: ignore[arg-type]
 
@@ -67,8 +61,7 @@ class _Sends:
         register_url(self.endpoint)
 
     def __repr__(self) -> str:
-        values = {item.name: getattr(self, item.name) for item in fields(self)}  # type: ignore[arg-type]
-        values["endpoint"] = mask_url(self.endpoint)
+        values = vars(self) | {"endpoint": mask_url(self.endpoint)}
         shown = (
             f"{k}={dict(v) if isinstance(v, MappingProxyType) else v!r}" for k, v in values.items()
         )
@@ -221,11 +214,10 @@ def source_in(
     provenance: Mapping[str, Source], key: str, default: Source = DEFAULT_SOURCE
 ) -> Source:
     """The provenance of a dotted key, falling back to its nearest recorded parent."""
-    found = nearest(provenance, key)
-    return default if found is None else found
+    return nearest(provenance, key) or default
 
 
-METRIC_EXPORT_INTERVAL_MS = _SDK_DEFAULTS["metric_export_interval_ms"]
+METRIC_EXPORT_INTERVAL_MS = schema.PROCESSOR_SDK_DEFAULTS["metric_export_interval_ms"]
 
 
 @dataclass(frozen=True)
@@ -246,9 +238,10 @@ class ProcessorSettings:
     def tuned(self, prefix: Literal["bsp", "blrp"]) -> dict[str, int]:
         """The batch processor tuning of ``prefix`` with the SDK's defaults filled in, so the
         values come from the settings, never from a second read of ``os.environ`` by the SDK."""
-        own = {name: getattr(self, name) for name in _SDK_DEFAULTS if name.startswith(f"{prefix}_")}
+        defaults = schema.PROCESSOR_SDK_DEFAULTS
+        own = {name: getattr(self, name) for name in defaults if name.startswith(f"{prefix}_")}
         return {
-            name.removeprefix(f"{prefix}_"): _SDK_DEFAULTS[name] if value is None else value
+            name.removeprefix(f"{prefix}_"): defaults[name] if value is None else value
             for name, value in own.items()
         }
 
@@ -290,10 +283,6 @@ def codex_home_from(environ: Mapping[str, str]) -> Path:
     return expand_user(value) if value else Path.home() / ".codex"
 
 
-def _default_codex_home() -> Path:
-    return codex_home_from(os.environ)
-
-
 @dataclass(frozen=True)
 class OtelSettings:
     """The resolved settings: one frozen value that says what will be exported where."""
@@ -301,7 +290,7 @@ class OtelSettings:
     environment: str = field(default=_default("environment"))
     service_name: str = field(default=_default("service_name"))
     service_version: str = field(default=_default("service_version"))
-    codex_home: Path = field(default_factory=_default_codex_home)
+    codex_home: Path = field(default_factory=lambda: codex_home_from(os.environ))
     log_user_prompt: bool = field(default=_default("log_user_prompt"))
     exporter: Exporter = field(default_factory=NoExporter)
     trace_exporter: Exporter = field(default_factory=NoExporter)
@@ -319,8 +308,7 @@ class OtelSettings:
 
     def configured_exporter(self, signal: Signal) -> Exporter:
         """The exporter as configured for ``signal`` (Statsig not yet expanded)."""
-        exporter: Exporter = getattr(self, EXPORTER_FIELD[signal])
-        return exporter
+        return cast(Exporter, getattr(self, EXPORTER_FIELD[signal]))
 
     def exporter_for(self, signal: Signal) -> ResolvedExporter:
         """The exporter as it will be built: Statsig expanded, the endpoint resolved by

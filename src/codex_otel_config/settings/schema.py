@@ -92,9 +92,6 @@ class Param:
     #: (``ms``: files say seconds) or the specification's spellings of the choices.
     otel_unit: str = ""
     otel_choices: tuple[str, ...] = ()
-    #: The SDK's documented value of a processor tuning that is not set (``default`` is
-    #: ``None`` there: nothing is passed on), so the SDK never reads ``os.environ`` itself.
-    sdk_default: int | None = None
 
     def in_range(self, number: float) -> bool:
         return self.low <= number <= self.high
@@ -224,9 +221,8 @@ SETTINGS: tuple[Param, ...] = (
             ("OTEL_" + name.removesuffix("_ms").upper(),),
             low=0 if name.endswith("timeout_ms") else 1,
             high=MAX_COUNT if "size" in name else MAX_MS,
-            sdk_default=sdk_default,
         )
-        for name, sdk_default, description in _PROCESSORS
+        for name, _, description in _PROCESSORS
     ),
 )
 
@@ -341,9 +337,10 @@ ALL_PARAMS: tuple[Param, ...] = SETTINGS + EXPORTER_FIELDS
 SETTINGS_BY_KEY: dict[str, Param] = {p.key: p for p in SETTINGS}
 FIELDS_BY_KEY: dict[str, Param] = {p.key: p for p in EXPORTER_FIELDS}
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in SETTINGS))
-PROCESSOR_KEYS: tuple[str, ...] = tuple(
-    p.key.split(".", 1)[1] for p in SETTINGS if p.key.startswith("processors.")
-)
+PROCESSOR_KEYS: tuple[str, ...] = tuple(name for name, _, _ in _PROCESSORS)
+#: The SDK's documented value of each processor tuning, passed on when none is set, so the
+#: SDK never reads ``OTEL_BSP_*`` / ``OTEL_BLRP_*`` from ``os.environ`` itself.
+PROCESSOR_SDK_DEFAULTS: dict[str, int] = {name: default for name, default, _ in _PROCESSORS}
 #: Keys the Codex ``[otel]`` table may hold (Codex refuses any other).
 CODEX_CONFIG_KEYS: tuple[str, ...] = tuple(p.key for p in SETTINGS if p.codex_config)
 SECRET_KEYS: frozenset[str] = frozenset(p.key for p in ALL_PARAMS if p.secret)
@@ -362,13 +359,8 @@ def field_param(kind: str, path: str) -> Param | None:
 
 def every_variable() -> tuple[str, ...]:
     """Every variable the loader reads, with ``{SIGNAL}`` forms spelled out."""
-    spelled = [
-        v.replace("{SIGNAL}", signal.upper())
-        for p in ALL_PARAMS
-        for v in p.variables
-        for signal in SIGNAL_KEYS
-        if "<EXPORTER>" not in v
-    ]
+    names = [v for p in ALL_PARAMS for v in p.variables if "<EXPORTER>" not in v]
+    spelled = [v.replace("{SIGNAL}", signal.upper()) for v in names for signal in SIGNAL_KEYS]
     return tuple(dict.fromkeys([*spelled, *CONTROL_VARIABLES]))
 
 

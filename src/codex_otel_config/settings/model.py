@@ -192,9 +192,7 @@ class Source:
             where = f"env {self.variable}"
         else:
             where = "built-in default" if self.layer == "default" else self.layer
-        if self.note:
-            where += f" ({self.note})"
-        return where
+        return f"{where} ({self.note})" if self.note else where
 
 
 DEFAULT_SOURCE = Source(layer="default")
@@ -202,12 +200,9 @@ DEFAULT_SOURCE = Source(layer="default")
 
 def nearest(mapping: Mapping[str, _T], key: str) -> _T | None:
     """The value recorded for a dotted key, else for its nearest recorded parent."""
-    probe = key
-    while probe:
-        if probe in mapping:
-            return mapping[probe]
-        probe = probe.rpartition(".")[0]
-    return None
+    while key and key not in mapping:
+        key = key.rpartition(".")[0]
+    return mapping.get(key) if key else None
 
 
 def source_in(

@@ -9,6 +9,7 @@ cannot drift. Pure data: importing this module costs nothing beyond the standard
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,9 +57,7 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Deepest nesting of tables/arrays accepted in a settings file or an inline table.
 MAX_DEPTH = 32
 #: The characters of an HTTP header name (RFC 9110 ``token``).
-HEADER_NAME_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
+HEADER_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
 
 #: The variable prefix of layer 5.
 CODEX_PREFIX = "CODEX_OTEL_"

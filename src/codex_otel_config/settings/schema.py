@@ -141,7 +141,7 @@ SETTINGS: tuple[Param, ...] = (
         "str",
         "codex-cli",
         "`service.name` of every signal.",
-        ("OTEL_SERVICE_NAME",),
+        otel_env=("OTEL_SERVICE_NAME",),
     ),
     _P(
         "service_version",
@@ -170,7 +170,7 @@ SETTINGS: tuple[Param, ...] = (
         "exporter",
         "none",
         "Exporter of the logs signal.",
-        ("OTEL_LOGS_EXPORTER",),
+        otel_env=("OTEL_LOGS_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -179,7 +179,7 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Exporter of the traces signal; when unset it follows `exporter` (an inherited "
         "endpoint ending in `/v1/logs` becomes `/v1/traces`).",
-        ("OTEL_TRACES_EXPORTER",),
+        otel_env=("OTEL_TRACES_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -187,7 +187,7 @@ SETTINGS: tuple[Param, ...] = (
         "exporter",
         "none",
         "Exporter of the metrics signal (`none` by default: no key is shipped for Statsig).",
-        ("OTEL_METRICS_EXPORTER",),
+        otel_env=("OTEL_METRICS_EXPORTER",),
         codex_config=True,
     ),
     _P(
@@ -202,14 +202,14 @@ SETTINGS: tuple[Param, ...] = (
         "table",
         {},
         "Extra resource attributes (string to string) on every signal.",
-        ("OTEL_RESOURCE_ATTRIBUTES",),
+        otel_env=("OTEL_RESOURCE_ATTRIBUTES",),
     ),
     _P(
         "sdk_disabled",
         "bool",
         False,
         "Disable every signal whatever the exporters say.",
-        ("OTEL_SDK_DISABLED",),
+        otel_env=("OTEL_SDK_DISABLED",),
     ),
     *(
         _P(
@@ -217,7 +217,7 @@ SETTINGS: tuple[Param, ...] = (
             "int",
             None,
             description,
-            ("OTEL_" + name.removesuffix("_ms").upper(),),
+            otel_env=("OTEL_" + name.removesuffix("_ms").upper(),),
             low=0 if name.endswith("timeout_ms") else 1,
             high=MAX_COUNT if "size" in name else MAX_MS,
         )
@@ -246,10 +246,14 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
         "choice",
         "binary",
         "Body encoding: `binary` (protobuf) or `json`.",
-        _otlp_env("PROTOCOL"),
+        otel_env=_otlp_env("PROTOCOL"),
         choices=HTTP_PROTOCOLS,
         otel_choices=OTEL_PROTOCOLS,
     )
+    tls = [
+        _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], otel_env=_otlp_env(suffix))
+        for key, _, suffix in TLS_FIELDS
+    ]
     return (
         _P(
             f"{kind}.endpoint",
@@ -257,7 +261,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             None,
             "Collector URL (`http://` without TLS, `https://` with TLS). OTLP/HTTP: a URL with "
             "no path gets `/v1/<signal>`; gRPC: no path allowed.",
-            _otlp_env("ENDPOINT"),
+            otel_env=_otlp_env("ENDPOINT"),
         ),
         *((protocol,) if kind == "otlp-http" else ()),
         _P(
@@ -265,19 +269,16 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "table",
             {},
             "Request headers (names lower-cased; every value is treated as a secret).",
-            _otlp_env("HEADERS"),
+            otel_env=_otlp_env("HEADERS"),
             secret=True,
         ),
-        *(
-            _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], _otlp_env(suffix))
-            for key, _, suffix in TLS_FIELDS
-        ),
+        *tls,
         _P(
             f"{kind}.timeout",
             "float",
             DEFAULT_TIMEOUT_S,
             "Deadline of one export, in seconds (`0`: no limit; the variables are in ms).",
-            _otlp_env("TIMEOUT"),
+            otel_env=_otlp_env("TIMEOUT"),
             low=0,
             high=MAX_TIMEOUT_S,
             otel_unit="ms",
@@ -287,7 +288,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "choice",
             "none",
             "`none` or `gzip`.",
-            _otlp_env("COMPRESSION"),
+            otel_env=_otlp_env("COMPRESSION"),
             choices=COMPRESSIONS,
         ),
     )
@@ -303,7 +304,7 @@ EXPORTER_FIELDS: tuple[Param, ...] = (
         None,
         "Statsig server secret (`secret-…`); falls back to the variable "
         "`STATSIG_SERVER_SDK_SECRET`.",
-        ("STATSIG_SERVER_SDK_SECRET",),
+        otel_env=("STATSIG_SERVER_SDK_SECRET",),
         secret=True,
     ),
     _P(

@@ -8,14 +8,15 @@ problem names the layer that set the offending value, found through the provenan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.redaction import Secret, register_url
+from codex_otel_config.redaction import register_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -37,23 +38,17 @@ from codex_otel_config.settings.redact import mask_url
 _SIGNAL_OF = {key: signal for signal, key in schema.SIGNAL_KEYS.items()}
 
 
+@dataclass
 class Builder:
     """Builds the model from ``merged`` and ``provenance``, collecting problems and warnings."""
 
-    def __init__(
-        self,
-        merged: Mapping[str, Any],
-        provenance: dict[str, Source],
-        environ: Mapping[str, str],
-        *,
-        lenient: bool = False,
-    ) -> None:
-        self.merged = merged
-        self.provenance = provenance
-        self.environ = environ
-        self.lenient = lenient
-        self.problems: list[Problem] = []
-        self.warnings: list[str] = []
+    merged: Mapping[str, Any]
+    provenance: dict[str, Source]
+    environ: Mapping[str, str]
+    _: KW_ONLY
+    lenient: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def source_of(self, key: str) -> Source:
         return source_in(self.provenance, key)
@@ -72,8 +67,8 @@ class Builder:
             self.problem(key, message, layer_key=self._processor_layer_key(key))
         if found and self.lenient:
             # Ignore every tuning of a processor the SDK would refuse: its defaults stand.
-            prefixes = {key.split(".", 1)[1].split("_", 1)[0] for key, _ in found}
-            names = [n for n in schema.PROCESSOR_KEYS if n.split("_", 1)[0] in prefixes]
+            refused = {_processor(key) for key, _ in found}
+            names = [n for n in schema.PROCESSOR_KEYS if _processor(n) in refused]
             processors = replace(processors, **dict.fromkeys(names))
             for name in names:
                 self.provenance[f"processors.{name}"] = DEFAULT_SOURCE
@@ -95,14 +90,9 @@ class Builder:
     def _processor_layer_key(self, key: str) -> str:
         """A tuning left at the SDK default can only be wrong because of another one of its
         processor that a layer set (a queue smaller than the default batch): name that."""
-        if self.source_of(key).layer != "default":
-            return key
-        prefix = key.split(".", 1)[1].split("_", 1)[0]  # "bsp" or "blrp"
-        for name in schema.PROCESSOR_KEYS:
-            other = f"processors.{name}"
-            if name.startswith(prefix + "_") and self.source_of(other).layer != "default":
-                return other
-        return key
+        prefix = _processor(key)
+        keys = [key, *(f"processors.{n}" for n in schema.PROCESSOR_KEYS if _processor(n) == prefix)]
+        return next((k for k in keys if self.source_of(k).layer != "default"), key)
 
     def _drop_inherited_duplicates(self) -> None:
         """An inherited trace exporter repeats the logs exporter's problems: say them once."""
@@ -112,7 +102,7 @@ class Builder:
             for p in self.problems
             if not (
                 p.key.startswith("trace_exporter.")
-                and "exporter." + p.key.removeprefix("trace_exporter.") in seen
+                and p.key.removeprefix("trace_") in seen
                 and self.source_of(p.key).layer == "derived"
             )
         ]
@@ -122,123 +112,65 @@ class Builder:
             return NoExporter()
         ((kind, fields),) = value.items()
         prefix = f"{key}.{kind}"
-        if kind == "none":
-            return NoExporter()
-        if kind == "console":
-            return Console()
+        if kind in ("none", "console"):
+            return Console() if kind == "console" else NoExporter()
         if kind == "statsig":
             return self.statsig(key, prefix, fields)
         endpoint = fields.get("endpoint")
-        if endpoint is None:
-            self.problem(
-                f"{prefix}.endpoint",
-                f"is required: {kind} needs the collector URL "
-                '(e.g. endpoint = "https://collector.example.com:4318")',
-                layer_key=prefix,
-            )
+        if bad := _endpoint_problem(kind, endpoint):
+            # A missing endpoint is the fault of the layer that chose the kind.
+            self.problem(f"{prefix}.endpoint", bad, layer_key=prefix if endpoint is None else None)
+        tls = self.tls(prefix, endpoint, fields.get("tls")) if endpoint is not None else None
+        if bad or tls is False:
             return NoExporter()
-        ok = self.check_endpoint(prefix, kind, endpoint)
-        tls = self.tls(prefix, endpoint, fields.get("tls"))
-        if not ok or tls is False:
-            return NoExporter()
-        values = {**_kind_defaults(kind), **fields, "tls": tls}
+        values = {**fields, "tls": tls}
         return OtlpHttp(**values) if kind == "otlp-http" else OtlpGrpc(**values)
-
-    def check_endpoint(self, prefix: str, kind: str, endpoint: str) -> bool:
-        key = f"{prefix}.endpoint"
-        try:
-            parts = urlsplit(endpoint)
-            host = parts.hostname
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError as exc:
-            self.problem(key, f"{_safe_url(endpoint)} is not a valid URL ({exc})")
-            return False
-        if parts.scheme not in ("http", "https") or not host:
-            self.problem(
-                key,
-                f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
-                "(no TLS) or https://host:port (TLS)",
-            )
-            return False
-        if not _valid_host(host, bracketed="[" in parts.netloc):
-            self.problem(key, f"{_safe_url(endpoint)} does not name a valid host")
-            return False
-        if parts.port == 0:
-            self.problem(key, f"{_safe_url(endpoint)}: port 0 is not a port; expected 1-65535")
-            return False
-        if kind == "otlp-grpc" and parts.path not in ("", "/"):
-            self.problem(
-                key,
-                f'gRPC endpoints take no path; found "{parts.path}" (write '
-                f"{parts.scheme}://{parts.netloc})",
-            )
-            return False
-        if parts.query or parts.fragment:
-            self.problem(key, "must not have a query or fragment")
-            return False
-        return True
 
     def tls(self, prefix: str, endpoint: str, block: Any) -> Tls | bool | None:
         """The ``Tls`` value, ``None`` without a block, ``False`` when it is invalid."""
+        block = {name: Path(path) for name, path in (block or {}).items() if path is not None}
         if not block:
             return None
-        key = f"{prefix}.tls"
-        ok = True
-        variables = [self.source_of(f"{key}.{name}").variable for name in block]
-        if urlsplit(endpoint).scheme == "http" and all(
-            self.source_of(f"{key}.{name}").layer == "otel-env" for name in block
-        ):
-            # The spec's rule for a variable that does not apply: warn, and go on without it.
-            self.warnings.append(
-                f"{', '.join(sorted(set(filter(None, variables))))} not used: the endpoint it "
-                "would secure is plain http:// (TLS needs https://)"
-            )
-            return None
+        key, before = f"{prefix}.tls", len(self.problems)
         if urlsplit(endpoint).scheme == "http":
+            sources = [self.source_of(f"{key}.{name}") for name in block]
+            if all(source.layer == "otel-env" for source in sources):
+                # The spec's rule for a variable that does not apply: warn, and go on without it.
+                self.warnings.append(
+                    f"{', '.join(sorted({s.variable for s in sources if s.variable}))} not used: "
+                    "the endpoint it would secure is plain http:// (TLS needs https://)"
+                )
+                return None
             where = self.source_of(f"{prefix}.endpoint").describe()
             self.problem(
                 key,
                 f"a TLS block needs an https:// endpoint, but the endpoint is "
                 f"{_safe_url(endpoint)} (set in {where}); use https:// or remove the "
                 "tls block",
-                layer_key=_first_leaf(key, block),
+                layer_key=f"{key}.{next(iter(block))}",
             )
-            ok = False
-        cert, private = block.get("client-certificate"), block.get("client-private-key")
-        if (cert is None) != (private is None):
-            given, missing = (
-                ("client-certificate", "client-private-key")
-                if cert is not None
-                else ("client-private-key", "client-certificate")
-            )
+        given, missing = "client-certificate", "client-private-key"
+        if (given in block) != (missing in block):
+            if missing in block:
+                given, missing = missing, given
             self.problem(
                 f"{key}.{missing}",
                 f"is missing: {given} and {missing} must be given together for mTLS",
                 layer_key=f"{key}.{given}",
             )
-            ok = False
         for name in schema.TLS_KEYS:
-            path = block.get(name)
-            if path is None:
-                continue
-            p = Path(path)
-            if not _files.is_regular(p):
-                what = "is not a file" if _files.exists(p) else "file not found"
-                self.problem(f"{key}.{name}", f"{what}: {p}")
-                ok = False
-        if not ok:
+            if name in block and not _files.is_regular(path := block[name]):
+                what = "is not a file" if _files.exists(path) else "file not found"
+                self.problem(f"{key}.{name}", f"{what}: {path}")
+        if len(self.problems) > before:
             return False
-        return Tls(**{attr: _path(block.get(key)) for key, attr, _ in schema.TLS_FIELDS})
+        return Tls(**{attr: block.get(key) for key, attr, _ in schema.TLS_FIELDS})
 
     def statsig(self, key: str, prefix: str, fields: Mapping[str, Any]) -> Exporter:
         api_key = fields.get("api_key")
-        if not api_key:
-            env_key = (self.environ.get(STATSIG_KEY_VARIABLE) or "").strip()
-            if env_key:
-                api_key = env_key
-                self.provenance[f"{prefix}.api_key"] = Source(
-                    layer="derived", variable=STATSIG_KEY_VARIABLE
-                )
+        if not api_key and (api_key := (self.environ.get(STATSIG_KEY_VARIABLE) or "").strip()):
+            source = Source(layer="derived", variable=STATSIG_KEY_VARIABLE)
+            self.provenance[f"{prefix}.api_key"] = source
         if not api_key:
             self.problem(
                 f"{prefix}.api_key",
@@ -258,43 +190,57 @@ class Builder:
                 f'{prefix}.api_key does not start with "secret-": Statsig server keys do '
                 "(a client key will be rejected)"
             )
-        return Statsig(**{**_kind_defaults(kind="statsig"), **fields, "api_key": Secret(api_key)})
+        return Statsig(**{**fields, "api_key": api_key})
 
 
-def _kind_defaults(kind: str) -> dict[str, Any]:
-    """The declared defaults of an exporter kind's single-valued fields (a timeout of 10 s…)."""
-    return {
-        p.key.partition(".")[2]: p.default
-        for p in schema.EXPORTER_FIELDS
-        if p.key.startswith(kind + ".") and p.default is not None and p.type != "table"
-    }
+def _processor(name: str) -> str:
+    """The processor of a tuning: ``bsp``, ``blrp`` or ``metric`` (``processors.`` optional)."""
+    return name.removeprefix("processors.").split("_", 1)[0]
+
+
+def _endpoint_problem(kind: str, endpoint: str | None) -> str | None:
+    """Why ``endpoint`` cannot be an OTLP collector URL of ``kind``, or ``None``."""
+    if endpoint is None:
+        return (
+            f"is required: {kind} needs the collector URL "
+            '(e.g. endpoint = "https://collector.example.com:4318")'
+        )
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname, parts.port  # the port raises ValueError when bad
+    except ValueError as exc:
+        return f"{_safe_url(endpoint)} is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not host:
+        return (
+            f"{_safe_url(endpoint)} is not a URL; expected http://host:port "
+            "(no TLS) or https://host:port (TLS)"
+        )
+    if not _valid_host(host, bracketed="[" in parts.netloc):
+        return f"{_safe_url(endpoint)} does not name a valid host"
+    if port == 0:
+        return f"{_safe_url(endpoint)}: port 0 is not a port; expected 1-65535"
+    if kind == "otlp-grpc" and parts.path not in ("", "/"):
+        return (
+            f'gRPC endpoints take no path; found "{parts.path}" (write '
+            f"{parts.scheme}://{parts.netloc})"
+        )
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment"
+    return None
 
 
 def _valid_host(host: str, *, bracketed: bool) -> bool:
-    """An IP literal or a DNS name (letters, digits, ``-``, ``_``, dots between labels)."""
-    if bracketed:
-        import ipaddress
+    """An IPv6 literal in brackets, else a DNS name or IPv4 address (letters, digits, ``-``,
+    ``_``, dots between labels of at most 63)."""
+    if not bracketed:
+        return re.fullmatch(r"[\w-]{1,63}(\.[\w-]{1,63})*\.?", host) is not None
+    import ipaddress  # only for a bracketed host
 
-        try:
-            ipaddress.IPv6Address(host.split("%", 1)[0])
-        except ValueError:
-            return False
-        return True
-    labels = host.removesuffix(".").split(".")
-    return all(
-        label and len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
-        for label in labels
-    )
-
-
-def _path(value: Any) -> Path | None:
-    return Path(value) if value is not None else None
-
-
-def _first_leaf(key: str, block: Mapping[str, Any]) -> str:
-    for name in block:
-        return f"{key}.{name}"
-    return key
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _safe_url(url: str) -> str:

@@ -41,11 +41,6 @@ class Row:
         return f"{text}; {self.note}" if self.note else text
 
 
-def safe_url(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by ``****@``."""
-    return mask_url(url)
-
-
 def rows(settings: OtelSettings) -> list[Row]:
     """Every resolved value as the schema declares it (single values, then tables, then
     processor tunings), then each signal's exporter as built."""
@@ -73,24 +68,16 @@ def rows(settings: OtelSettings) -> list[Row]:
 def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
     """The exporter of one signal as it will be built, each field (as the schema declares the
     fields of the kind that is built) with its source."""
-    key = EXPORTER_FIELD[signal]
+    key, head = EXPORTER_FIELD[signal], f"{signal}.exporter"
     configured = settings.configured_exporter(signal)
     resolved = settings.exporter_for(signal)
     if isinstance(resolved, NoExporter):
         if settings.sdk_disabled and not isinstance(configured, NoExporter):
-            return [
-                Row(
-                    f"{signal}.exporter",
-                    "none",
-                    settings.source_of("sdk_disabled"),
-                    f"sdk_disabled; configured: {configured.kind}",
-                )
-            ]
-        return [Row(f"{signal}.exporter", "none", settings.source_of(key))]
+            why = f"sdk_disabled; configured: {configured.kind}"
+            return [Row(head, "none", settings.source_of("sdk_disabled"), why)]
+        return [Row(head, "none", settings.source_of(key))]
     if isinstance(resolved, Console):
-        return [
-            Row(f"{signal}.exporter", "console", settings.source_of(key), "SDK console, stderr")
-        ]
+        return [Row(head, "console", settings.source_of(key), "SDK console, stderr")]
     kind = configured.kind
 
     def src(field: str) -> Source:
@@ -100,7 +87,7 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
     # Statsig is built as OTLP/HTTP JSON: its protocol is the shorthand's, its key a header.
     statsig = isinstance(configured, Statsig)
     shorthand = "statsig shorthand: OTLP/HTTP JSON" if statsig else None
-    out = [Row(f"{signal}.exporter", resolved.kind, settings.source_of(key), shorthand)]
+    out = [Row(head, resolved.kind, settings.source_of(key), shorthand)]
     for param in schema.EXPORTER_FIELDS:
         owner, _, field = param.key.partition(".")
         value = _attribute(resolved, field)
@@ -114,7 +101,7 @@ def signal_rows(settings: OtelSettings, signal: Signal) -> list[Row]:
         elif field == "endpoint":
             appended = isinstance(configured, OtlpHttp) and value != configured.endpoint
             note = f"/v1/{signal} appended" if appended else None
-            out.append(Row(name, safe_url(value), src(field), note))
+            out.append(Row(name, mask_url(value), src(field), note))
         else:
             source = settings.source_of(key) if statsig and field == "protocol" else src(field)
             out.append(Row(name, str(value) if param.type == "path" else value, source))
@@ -130,25 +117,22 @@ def _attribute(exporter: object, field: str) -> Any:
 
 
 def report(settings: OtelSettings, *, explain: bool = False) -> dict[str, Any]:
-    """A JSON-ready, masked document of the resolved settings (``show --json``)."""
+    """A JSON-ready, masked document of the resolved settings (``show --json``): the rows,
+    tables (``headers``, ``tls``, ``processors``, ``resource_attributes``) nested once."""
     doc: dict[str, Any] = {"settings": {}, "signals": {s: {} for s in SIGNALS}}
     sources: dict[str, str] = {}
     for row in rows(settings):
         head, _, rest = row.key.partition(".")
-        if head in SIGNALS:
-            _put(doc["signals"][head], rest, row.value)
+        target, dotted = (
+            (doc["signals"][head], rest) if head in SIGNALS else (doc["settings"], row.key)
+        )
+        table, sep, name = dotted.partition(".")
+        if sep and table in ("resource_attributes", "processors", "headers", "tls"):
+            target.setdefault(table, {})[name] = row.value
         else:
-            _put(doc["settings"], row.key, row.value)
+            target[dotted] = row.value
         sources[row.key] = row.explain()
     doc["warnings"] = list(settings.warnings)
     if explain:
         doc["sources"] = sources
     return doc
-
-
-def _put(target: dict[str, Any], dotted: str, value: Any) -> None:
-    head, sep, rest = dotted.partition(".")
-    if head in ("resource_attributes", "processors", "headers", "tls") and sep:
-        target.setdefault(head, {})[rest] = value
-    else:
-        target[dotted] = value

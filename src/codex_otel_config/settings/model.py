@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from codex_otel_config._version import __version__
 from codex_otel_config.redaction import Secret, mask_url, register_url
 from codex_otel_config.settings import schema
-from codex_otel_config.settings.schema import DEFAULT_TIMEOUT_S
 
 _T = TypeVar("_T")
 
@@ -40,28 +38,34 @@ STATSIG_KEY_VARIABLE = schema.FIELDS_BY_KEY["statsig.api_key"].otel_env[0]
 EXPORTER_FIELD: Mapping[Signal, str] = MappingProxyType(schema.SIGNAL_KEYS)  # type: ignore[arg-type]
 
 
-def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
-    return MappingProxyType(dict(mapping or {}))
+def _default(key: str) -> Any:
+    """The schema's default of a key: settings built in code agree with loaded ones."""
+    return next(p.default for p in schema.ALL_PARAMS if p.key == key)
 
 
-def _secret_headers(mapping: Mapping[str, str | Secret] | None) -> Mapping[str, Secret]:
-    """Header values as :class:`Secret`: masked in every ``repr``, revealed only on the wire."""
-    return MappingProxyType({name: Secret(value) for name, value in (mapping or {}).items()})
+class _Sends:
+    """What the exporters that send have in common: header values and the Statsig key become
+    :class:`Secret` (masked in every ``repr``, revealed only on the wire), the endpoint is
+    registered for masking, and ``repr`` shows the fields with the URL user information masked
+    (``OtlpHttp(endpoint='http://****@host:4318', headers={'x-api-key': Secret('****')})``)."""
 
+    endpoint: str
 
-def _safe_repr(obj: object) -> str:
-    """``OtlpHttp(endpoint='http://****@host:4318', headers={'x-api-key': Secret('****')})``:
-    the dataclass fields with URL user information masked (header values mask themselves)."""
-    parts = []
-    for item in fields(obj):  # type: ignore[arg-type]
-        name, value = item.name, getattr(obj, item.name)
-        if isinstance(value, MappingProxyType):
-            value = dict(value)
+    def __post_init__(self) -> None:
+        if hasattr(self, "headers"):
+            headers = self.headers or {}  # type: ignore[attr-defined]
+            secret = {name: Secret(value) for name, value in headers.items()}
+            object.__setattr__(self, "headers", MappingProxyType(secret))
+        if (api_key := getattr(self, "api_key", None)) is not None:
+            object.__setattr__(self, "api_key", Secret(api_key))
+        register_url(self.endpoint)
+
+    def __repr__(self) -> str:
+        values = vars(self) | {"endpoint": mask_url(self.endpoint)}
         shown = (
-            repr(mask_url(value)) if name == "endpoint" and isinstance(value, str) else repr(value)
+            f"{k}={dict(v) if isinstance(v, MappingProxyType) else v!r}" for k, v in values.items()
         )
-        parts.append(f"{name}={shown}")
-    return f"{type(obj).__name__}({', '.join(parts)})"
+        return f"{type(self).__name__}({', '.join(shown)})"
 
 
 def signal_endpoint(endpoint: str, signal: Signal, rule: SignalPath = "if-no-path") -> str:
@@ -93,47 +97,35 @@ class Tls:
         return self.client_certificate is not None and self.client_private_key is not None
 
 
-@dataclass(frozen=True)
-class OtlpHttp:
+@dataclass(frozen=True, repr=False)
+class OtlpHttp(_Sends):
     """OTLP over HTTP, protobuf (``binary``) or JSON."""
 
     kind: ClassVar[str] = "otlp-http"
     endpoint: str
-    headers: Mapping[str, Secret] = field(default_factory=lambda: _secret_headers(None))
-    protocol: HttpProtocol = "binary"
+    headers: Mapping[str, Secret] = field(default_factory=dict)
+    protocol: HttpProtocol = field(default=_default("otlp-http.protocol"))
     tls: Tls | None = None
-    timeout: float = DEFAULT_TIMEOUT_S
-    compression: Compression = "none"
+    timeout: float = field(default=_default("otlp-http.timeout"))
+    compression: Compression = field(default=_default("otlp-http.compression"))
     #: How ``/v1/<signal>`` joins ``endpoint`` (:func:`signal_endpoint`).
     signal_path: SignalPath = field(default="if-no-path", compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _secret_headers(self.headers))
-        register_url(self.endpoint)
 
-    __repr__ = _safe_repr
-
-
-@dataclass(frozen=True)
-class OtlpGrpc:
+@dataclass(frozen=True, repr=False)
+class OtlpGrpc(_Sends):
     """OTLP over gRPC; the endpoint takes no path."""
 
     kind: ClassVar[str] = "otlp-grpc"
     endpoint: str
-    headers: Mapping[str, Secret] = field(default_factory=lambda: _secret_headers(None))
+    headers: Mapping[str, Secret] = field(default_factory=dict)
     tls: Tls | None = None
-    timeout: float = DEFAULT_TIMEOUT_S
-    compression: Compression = "none"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _secret_headers(self.headers))
-        register_url(self.endpoint)
-
-    __repr__ = _safe_repr
+    timeout: float = field(default=_default("otlp-grpc.timeout"))
+    compression: Compression = field(default=_default("otlp-grpc.compression"))
 
 
-@dataclass(frozen=True)
-class Statsig:
+@dataclass(frozen=True, repr=False)
+class Statsig(_Sends):
     """The Statsig shorthand: OTLP/HTTP JSON with a ``statsig-api-key`` header.
 
     ``api_key`` is ``None`` only before the loader has looked at ``STATSIG_SERVER_SDK_SECRET``;
@@ -142,25 +134,14 @@ class Statsig:
 
     kind: ClassVar[str] = "statsig"
     api_key: Secret | None = None
-    endpoint: str = STATSIG_ENDPOINT
-    timeout: float = DEFAULT_TIMEOUT_S
-    compression: Compression = "none"
-
-    def __post_init__(self) -> None:
-        if self.api_key is not None:
-            object.__setattr__(self, "api_key", Secret(self.api_key))
-        register_url(self.endpoint)
-
-    __repr__ = _safe_repr
+    endpoint: str = field(default=_default("statsig.endpoint"))
+    timeout: float = field(default=_default("statsig.timeout"))
+    compression: Compression = field(default=_default("statsig.compression"))
 
     def expand(self, signal: Signal) -> OtlpHttp:
-        base = self.endpoint.rstrip("/")
-        headers: dict[str, str | Secret] = (
-            {STATSIG_API_KEY_HEADER: self.api_key} if self.api_key else {}
-        )
         return OtlpHttp(
-            endpoint=f"{base}/v1/{signal}",
-            headers=_secret_headers(headers),
+            endpoint=f"{self.endpoint.rstrip('/')}/v1/{signal}",
+            headers={STATSIG_API_KEY_HEADER: self.api_key} if self.api_key else {},
             protocol="json",
             timeout=self.timeout,
             compression=self.compression,
@@ -206,20 +187,12 @@ class Source:
     def describe(self) -> str:
         """A short human string: ``settings.toml [production]``, ``env OTEL_SERVICE_NAME``."""
         if self.file is not None:
-            where = str(self.file)
-            if self.table:
-                where += f" [{self.table}]"
+            where = f"{self.file} [{self.table}]" if self.table else str(self.file)
         elif self.variable is not None:
             where = f"env {self.variable}"
-        elif self.layer == "override":
-            where = "override"
-        elif self.layer == "default":
-            where = "built-in default"
         else:
-            where = self.layer
-        if self.note:
-            where += f" ({self.note})"
-        return where
+            where = "built-in default" if self.layer == "default" else self.layer
+        return f"{where} ({self.note})" if self.note else where
 
 
 DEFAULT_SOURCE = Source(layer="default")
@@ -227,42 +200,19 @@ DEFAULT_SOURCE = Source(layer="default")
 
 def nearest(mapping: Mapping[str, _T], key: str) -> _T | None:
     """The value recorded for a dotted key, else for its nearest recorded parent."""
-    probe = key
-    while probe:
-        if probe in mapping:
-            return mapping[probe]
-        probe = probe.rpartition(".")[0]
-    return None
+    while key and key not in mapping:
+        key = key.rpartition(".")[0]
+    return mapping.get(key) if key else None
 
 
 def source_in(
     provenance: Mapping[str, Source], key: str, default: Source = DEFAULT_SOURCE
 ) -> Source:
     """The provenance of a dotted key, falling back to its nearest recorded parent."""
-    found = nearest(provenance, key)
-    return default if found is None else found
+    return nearest(provenance, key) or default
 
 
-# The SDK's documented batch processor defaults, used when a tuning is not set, so values come
-# from the settings (which read OTEL_BSP_* / OTEL_BLRP_* from the environment they were
-# given), never from a second read of os.environ by the SDK.
-BSP_DEFAULTS: Mapping[str, int] = MappingProxyType(
-    {
-        "schedule_delay_ms": 5000,
-        "max_queue_size": 2048,
-        "max_export_batch_size": 512,
-        "export_timeout_ms": 30000,
-    }
-)
-BLRP_DEFAULTS: Mapping[str, int] = MappingProxyType(
-    {
-        "schedule_delay_ms": 1000,
-        "max_queue_size": 2048,
-        "max_export_batch_size": 512,
-        "export_timeout_ms": 30000,
-    }
-)
-METRIC_EXPORT_INTERVAL_MS = 60000
+METRIC_EXPORT_INTERVAL_MS = schema.PROCESSOR_SDK_DEFAULTS["metric_export_interval_ms"]
 
 
 @dataclass(frozen=True)
@@ -281,34 +231,34 @@ class ProcessorSettings:
     metric_export_interval_ms: int | None = None
 
     def tuned(self, prefix: Literal["bsp", "blrp"]) -> dict[str, int]:
-        """The batch processor tuning of ``prefix`` with the SDK's defaults filled in."""
-        defaults = BSP_DEFAULTS if prefix == "bsp" else BLRP_DEFAULTS
+        """The batch processor tuning of ``prefix`` with the SDK's defaults filled in, so the
+        values come from the settings, never from a second read of ``os.environ`` by the SDK."""
+        defaults = schema.PROCESSOR_SDK_DEFAULTS
+        own = {name: getattr(self, name) for name in defaults if name.startswith(f"{prefix}_")}
         return {
-            name: value if (value := getattr(self, f"{prefix}_{name}")) is not None else default
-            for name, default in defaults.items()
+            name.removeprefix(f"{prefix}_"): defaults[name] if value is None else value
+            for name, value in own.items()
         }
 
     def problems(self) -> list[tuple[str, str]]:
         """``(key, message)`` for tunings the SDK would refuse with a bare ``ValueError``;
-        checked when settings load (so ``show``/``check`` exit 2) and again at bootstrap."""
-        found: list[tuple[str, str]] = []
+        checked when settings load (so ``show``/``check`` exit 2) and again at bootstrap. The
+        loader has checked each value against the schema's range, settings built in code have
+        not; a batch larger than its queue can only be judged across two keys."""
+        found = [
+            (key, f"expected {param.range_text()}, found {value}")
+            for key, param in schema.SETTINGS_BY_KEY.items()
+            if key.startswith("processors.")
+            and (value := getattr(self, key.removeprefix("processors."))) is not None
+            and not param.in_range(value)
+        ]
         prefixes: tuple[Literal["bsp", "blrp"], ...] = ("bsp", "blrp")
         for prefix in prefixes:
             tuned = self.tuned(prefix)
-            for name, value in tuned.items():
-                if value <= 0 and name != "export_timeout_ms":
-                    found.append((f"processors.{prefix}_{name}", f"must be > 0, got {value}"))
-            if tuned["max_export_batch_size"] > tuned["max_queue_size"]:
-                found.append(
-                    (
-                        f"processors.{prefix}_max_export_batch_size",
-                        f"{tuned['max_export_batch_size']} exceeds the queue size "
-                        f"{tuned['max_queue_size']}",
-                    )
-                )
-        interval = self.metric_export_interval_ms
-        if interval is not None and interval <= 0:
-            found.append(("processors.metric_export_interval_ms", "must be > 0"))
+            batch, queue = tuned["max_export_batch_size"], tuned["max_queue_size"]
+            if batch > queue:
+                key = f"processors.{prefix}_max_export_batch_size"
+                found.append((key, f"{batch} exceeds the queue size {queue}"))
         return found
 
 
@@ -328,37 +278,32 @@ def codex_home_from(environ: Mapping[str, str]) -> Path:
     return expand_user(value) if value else Path.home() / ".codex"
 
 
-def _default_codex_home() -> Path:
-    return codex_home_from(os.environ)
-
-
 @dataclass(frozen=True)
 class OtelSettings:
     """The resolved settings: one frozen value that says what will be exported where."""
 
-    environment: str = "dev"
-    service_name: str = "codex-cli"
-    service_version: str = __version__
-    codex_home: Path = field(default_factory=_default_codex_home)
-    log_user_prompt: bool = False
+    environment: str = field(default=_default("environment"))
+    service_name: str = field(default=_default("service_name"))
+    service_version: str = field(default=_default("service_version"))
+    codex_home: Path = field(default_factory=lambda: codex_home_from(os.environ))
+    log_user_prompt: bool = field(default=_default("log_user_prompt"))
     exporter: Exporter = field(default_factory=NoExporter)
     trace_exporter: Exporter = field(default_factory=NoExporter)
     metrics_exporter: Exporter = field(default_factory=NoExporter)
-    runtime_metrics: bool = False
-    resource_attributes: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
-    sdk_disabled: bool = False
+    runtime_metrics: bool = field(default=_default("runtime_metrics"))
+    resource_attributes: Mapping[str, str] = field(default_factory=dict)
+    sdk_disabled: bool = field(default=_default("sdk_disabled"))
     processors: ProcessorSettings = field(default_factory=ProcessorSettings)
-    provenance: Mapping[str, Source] = field(default_factory=lambda: MappingProxyType({}))
+    provenance: Mapping[str, Source] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "resource_attributes", _frozen(self.resource_attributes))
-        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
+        for name in ("resource_attributes", "provenance"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name) or {})))
 
     def configured_exporter(self, signal: Signal) -> Exporter:
         """The exporter as configured for ``signal`` (Statsig not yet expanded)."""
-        exporter: Exporter = getattr(self, EXPORTER_FIELD[signal])
-        return exporter
+        return cast(Exporter, getattr(self, EXPORTER_FIELD[signal]))
 
     def exporter_for(self, signal: Signal) -> ResolvedExporter:
         """The exporter as it will be built: Statsig expanded, the endpoint resolved by

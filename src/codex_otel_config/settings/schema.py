@@ -9,6 +9,7 @@ cannot drift. Pure data: importing this module costs nothing beyond the standard
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,9 +57,7 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Deepest nesting of tables/arrays accepted in a settings file or an inline table.
 MAX_DEPTH = 32
 #: The characters of an HTTP header name (RFC 9110 ``token``).
-HEADER_NAME_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
+HEADER_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
 
 #: The variable prefix of layer 5.
 CODEX_PREFIX = "CODEX_OTEL_"
@@ -85,42 +84,47 @@ class Param:
     codex_config: bool = False
     file: bool = True
     choices: tuple[str, ...] = ()
-    #: Inclusive range of a numeric key (``None``: unbounded on that side).
-    low: float | None = None
-    high: float | None = None
+    #: Inclusive range of a numeric key (the schema bounds every one; whole bounds as ``int``).
+    low: float = float("-inf")
+    high: float = float("inf")
     #: How the standard variables write the value when it differs from files: a unit
     #: (``ms``: files say seconds) or the specification's spellings of the choices.
     otel_unit: str = ""
     otel_choices: tuple[str, ...] = ()
 
     def in_range(self, number: float) -> bool:
-        """Within the declared range (the schema bounds every numeric key)."""
-        return (self.low is None or number >= self.low) and (
-            self.high is None or number <= self.high
-        )
+        return self.low <= number <= self.high
 
     def range_text(self) -> str:
         """``a whole number from 1 to 1000000``: what ``in_range`` accepts, for messages."""
         unit = "a whole number" if self.type == "int" else "a number of seconds"
-        return f"{unit} from {_number(self.low)} to {_number(self.high)}"
+        return f"{unit} from {self.low} to {self.high}"
 
     @property
     def variables(self) -> tuple[str, ...]:
         """Every variable that sets this key (documented in docs/configuration.md)."""
-        return self.otel_env + self.codex_variables
-
-    @property
-    def codex_variables(self) -> tuple[str, ...]:
         if self.codex_env is not None:
-            return self.codex_env
-        if "." in self.key and self.key.split(".", 1)[0] in EXPORTER_KINDS:
-            path = "<EXPORTER>__" + self.key
-        else:
-            path = self.key
-        return (CODEX_PREFIX + path.replace(".", "__").replace("-", "_").upper(),)
+            return self.otel_env + self.codex_env
+        path = ("<EXPORTER>." if self.key.split(".")[0] in EXPORTER_KINDS else "") + self.key
+        return (*self.otel_env, CODEX_PREFIX + path.replace(".", "__").replace("-", "_").upper())
 
 
 _P = Param
+
+#: Batch processor and metric reader tunings: name, the SDK's documented default, description.
+#: The variable is the name in capitals without ``_ms`` (``OTEL_BSP_SCHEDULE_DELAY``).
+#: Durations are milliseconds (a deadline may be 0: no limit); sizes are counts.
+_PROCESSORS = (
+    ("bsp_schedule_delay_ms", 5000, "Span batch processor: delay between exports (ms)."),
+    ("bsp_max_queue_size", 2048, "Span batch processor: queue size."),
+    ("bsp_max_export_batch_size", 512, "Span batch processor: spans per export."),
+    ("bsp_export_timeout_ms", 30000, "Span batch processor: export deadline (ms)."),
+    ("blrp_schedule_delay_ms", 1000, "Log batch processor: delay between exports (ms)."),
+    ("blrp_max_queue_size", 2048, "Log batch processor: queue size."),
+    ("blrp_max_export_batch_size", 512, "Log batch processor: records per export."),
+    ("blrp_export_timeout_ms", 30000, "Log batch processor: export deadline (ms)."),
+    ("metric_export_interval_ms", 60000, "Metric reader: interval between exports (ms)."),
+)
 
 #: Top-level keys, in the order ``show`` prints them.
 SETTINGS: tuple[Param, ...] = (
@@ -151,7 +155,6 @@ SETTINGS: tuple[Param, ...] = (
         None,
         "Codex's home folder: where `config.toml` and `otel.toml` are looked for; relative TLS "
         "paths of the Codex `[otel]` table resolve against it.",
-        otel_env=(),
         codex_env=("CODEX_HOME",),
         file=False,
     ),
@@ -208,56 +211,17 @@ SETTINGS: tuple[Param, ...] = (
         "Disable every signal whatever the exporters say.",
         otel_env=("OTEL_SDK_DISABLED",),
     ),
-    # Durations are milliseconds (a deadline may be 0: no limit); sizes are counts.
     *(
         _P(
             f"processors.{name}",
             "int",
             None,
             description,
-            otel_env=(variable,),
+            otel_env=("OTEL_" + name.removesuffix("_ms").upper(),),
             low=0 if name.endswith("timeout_ms") else 1,
             high=MAX_COUNT if "size" in name else MAX_MS,
         )
-        for name, variable, description in (
-            (
-                "bsp_schedule_delay_ms",
-                "OTEL_BSP_SCHEDULE_DELAY",
-                "Span batch processor: delay between exports (ms).",
-            ),
-            ("bsp_max_queue_size", "OTEL_BSP_MAX_QUEUE_SIZE", "Span batch processor: queue size."),
-            (
-                "bsp_max_export_batch_size",
-                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                "Span batch processor: spans per export.",
-            ),
-            (
-                "bsp_export_timeout_ms",
-                "OTEL_BSP_EXPORT_TIMEOUT",
-                "Span batch processor: export deadline (ms).",
-            ),
-            (
-                "blrp_schedule_delay_ms",
-                "OTEL_BLRP_SCHEDULE_DELAY",
-                "Log batch processor: delay between exports (ms).",
-            ),
-            ("blrp_max_queue_size", "OTEL_BLRP_MAX_QUEUE_SIZE", "Log batch processor: queue size."),
-            (
-                "blrp_max_export_batch_size",
-                "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
-                "Log batch processor: records per export.",
-            ),
-            (
-                "blrp_export_timeout_ms",
-                "OTEL_BLRP_EXPORT_TIMEOUT",
-                "Log batch processor: export deadline (ms).",
-            ),
-            (
-                "metric_export_interval_ms",
-                "OTEL_METRIC_EXPORT_INTERVAL",
-                "Metric reader: interval between exports (ms).",
-            ),
-        )
+        for name, _, description in _PROCESSORS
     ),
 )
 
@@ -277,7 +241,20 @@ _TLS_DESCRIPTIONS = {
 
 def _otlp_fields(kind: str) -> tuple[Param, ...]:
     """The fields of ``otlp-http`` / ``otlp-grpc``, in the order ``show`` prints them."""
-    fields = [
+    protocol = _P(
+        f"{kind}.protocol",
+        "choice",
+        "binary",
+        "Body encoding: `binary` (protobuf) or `json`.",
+        otel_env=_otlp_env("PROTOCOL"),
+        choices=HTTP_PROTOCOLS,
+        otel_choices=OTEL_PROTOCOLS,
+    )
+    tls = [
+        _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], otel_env=_otlp_env(suffix))
+        for key, _, suffix in TLS_FIELDS
+    ]
+    return (
         _P(
             f"{kind}.endpoint",
             "str",
@@ -286,20 +263,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "no path gets `/v1/<signal>`; gRPC: no path allowed.",
             otel_env=_otlp_env("ENDPOINT"),
         ),
-    ]
-    if kind == "otlp-http":
-        fields.append(
-            _P(
-                f"{kind}.protocol",
-                "choice",
-                "binary",
-                "Body encoding: `binary` (protobuf) or `json`.",
-                otel_env=_otlp_env("PROTOCOL"),
-                choices=HTTP_PROTOCOLS,
-                otel_choices=OTEL_PROTOCOLS,
-            )
-        )
-    fields.append(
+        *((protocol,) if kind == "otlp-http" else ()),
         _P(
             f"{kind}.headers",
             "table",
@@ -307,13 +271,8 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             "Request headers (names lower-cased; every value is treated as a secret).",
             otel_env=_otlp_env("HEADERS"),
             secret=True,
-        )
-    )
-    fields += [
-        _P(f"{kind}.tls.{key}", "path", None, _TLS_DESCRIPTIONS[key], otel_env=_otlp_env(suffix))
-        for key, _, suffix in TLS_FIELDS
-    ]
-    fields += [
+        ),
+        *tls,
         _P(
             f"{kind}.timeout",
             "float",
@@ -332,8 +291,7 @@ def _otlp_fields(kind: str) -> tuple[Param, ...]:
             otel_env=_otlp_env("COMPRESSION"),
             choices=COMPRESSIONS,
         ),
-    ]
-    return tuple(fields)
+    )
 
 
 #: Fields of each exporter kind (keys ``<kind>.<field>``).
@@ -379,9 +337,10 @@ ALL_PARAMS: tuple[Param, ...] = SETTINGS + EXPORTER_FIELDS
 SETTINGS_BY_KEY: dict[str, Param] = {p.key: p for p in SETTINGS}
 FIELDS_BY_KEY: dict[str, Param] = {p.key: p for p in EXPORTER_FIELDS}
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in SETTINGS))
-PROCESSOR_KEYS: tuple[str, ...] = tuple(
-    p.key.split(".", 1)[1] for p in SETTINGS if p.key.startswith("processors.")
-)
+PROCESSOR_KEYS: tuple[str, ...] = tuple(name for name, _, _ in _PROCESSORS)
+#: The SDK's documented value of each processor tuning, passed on when none is set, so the
+#: SDK never reads ``OTEL_BSP_*`` / ``OTEL_BLRP_*`` from ``os.environ`` itself.
+PROCESSOR_SDK_DEFAULTS: dict[str, int] = {name: default for name, default, _ in _PROCESSORS}
 #: Keys the Codex ``[otel]`` table may hold (Codex refuses any other).
 CODEX_CONFIG_KEYS: tuple[str, ...] = tuple(p.key for p in SETTINGS if p.codex_config)
 SECRET_KEYS: frozenset[str] = frozenset(p.key for p in ALL_PARAMS if p.secret)
@@ -389,12 +348,8 @@ SECRET_KEYS: frozenset[str] = frozenset(p.key for p in ALL_PARAMS if p.secret)
 
 def kind_fields(kind: str) -> tuple[str, ...]:
     """The first-level field names of an exporter kind (``tls`` once, not its sub-keys)."""
-    names: dict[str, None] = {}
-    for p in EXPORTER_FIELDS:
-        k, _, rest = p.key.partition(".")
-        if k == kind:
-            names[rest.split(".")[0]] = None
-    return tuple(names)
+    keys = [p.key.split(".") for p in EXPORTER_FIELDS]
+    return tuple(dict.fromkeys(key[1] for key in keys if key[0] == kind))
 
 
 def field_param(kind: str, path: str) -> Param | None:
@@ -404,22 +359,9 @@ def field_param(kind: str, path: str) -> Param | None:
 
 def every_variable() -> tuple[str, ...]:
     """Every variable the loader reads, with ``{SIGNAL}`` forms spelled out."""
-    names: dict[str, None] = {}
-    for p in ALL_PARAMS:
-        for v in p.variables:
-            if "{SIGNAL}" in v:
-                for signal in SIGNAL_KEYS:
-                    names[v.replace("{SIGNAL}", signal.upper())] = None
-            elif "<EXPORTER>" not in v:
-                names[v] = None
-    names.update(dict.fromkeys(CONTROL_VARIABLES))
-    return tuple(names)
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "any"
-    return str(int(value)) if float(value).is_integer() else str(value)
+    names = [v for p in ALL_PARAMS for v in p.variables if "<EXPORTER>" not in v]
+    spelled = [v.replace("{SIGNAL}", signal.upper()) for v in names for signal in SIGNAL_KEYS]
+    return tuple(dict.fromkeys([*spelled, *CONTROL_VARIABLES]))
 
 
 def header_problem(name: str, value: object) -> str | None:
@@ -448,11 +390,7 @@ def fold(name: str) -> str:
 
 def canonical(name: str, vocabulary: tuple[str, ...]) -> str | None:
     """The canonical spelling of ``name`` in ``vocabulary`` (``otlp_http`` → ``otlp-http``)."""
-    folded = fold(name)
-    for word in vocabulary:
-        if fold(word) == folded:
-            return word
-    return None
+    return next((word for word in vocabulary if fold(word) == fold(name)), None)
 
 
 def did_you_mean(name: str, vocabulary: tuple[str, ...]) -> str:

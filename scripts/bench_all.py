@@ -276,15 +276,21 @@ machine load affects both alike; the cold-start verdicts come from 95 % interval
   - *CPU time is the primary figure*: each child's user + system time from the kernel
     (`os.wait4` rusage). Wall time also counts the time a process waits for a CPU held by
     someone else, so on a shared machine it swings with other people's work; CPU time does
-    not. It is not immune: a busy sibling core or the hypervisor still slows the process
-    down, which is why the ratios are paired. Wall time is shown as a secondary column.
+    not. It is not immune: on this 2-vCPU virtual machine a busy sibling or the hypervisor
+    still slows a process down (a pure-Python loop's CPU time moves by 15 % or more even
+    when the machine is idle), which is why the ratios are paired within rounds. In an A/A
+    trial under load (the SDK program against itself, 100 rounds, load average 4 to 5) the
+    95 % interval of the ratio was 0.07 wide on CPU time and 0.13 on wall time. Wall time is
+    a secondary column.
   - *Statistic.* Per round, the ratio ours / baseline; over the rounds, the median of those
     ratios with a 95 % bootstrap interval (percentile bootstrap of the median, resampling
-    whole rounds, seeded). The ms columns are medians over the rounds, for scale.
+    whole rounds, seeded). The ms columns are medians over the rounds, for scale. 40 rounds
+    by default (10 with `--quick`, a smoke test whose intervals are wide and less reliable).
   - *Verdict.* "ok" when the interval's upper end is ≤ the target; "over" when its lower
     end is above it; "inconclusive" when it straddles the target — the run cannot tell,
-    and the summary says so. A noisy machine widens the interval (more "inconclusive"),
-    it does not flip the verdict; more rounds (`--rounds`) narrow it.
+    and the summary says so. Load widens the intervals, so it yields "inconclusive" rather
+    than a flipped verdict (a 95 % interval still misses about 1 run in 20); more rounds
+    (`bench_bootstrap.py --rounds`) narrow them.
   - *Bytecode.* The development machine sets `PYTHONDONTWRITEBYTECODE=1`, under which every
     cold process would recompile our package (and only ours — site-packages ship compiled),
     inflating our side. `bench_all.py` therefore compiles the package and site-packages once

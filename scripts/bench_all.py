@@ -218,9 +218,8 @@ def summary(found: list[Verdict]) -> str:
     if unsure:
         parts.append(
             f"**{len(unsure)} figure(s) inconclusive** — the 95 % interval of the ratio "
-            "straddles the target, so this run cannot say whether it is met: "
-            + "; ".join(unsure)
-            + "."
+            "straddles the target, so this run cannot say whether it is met (a quieter "
+            "machine or more rounds narrow the interval): " + "; ".join(unsure) + "."
         )
     if not over and not unsure:
         parts.append("Every figure with a target is within it.")

@@ -15,7 +15,7 @@ once, with ``compileall``, into a private cache (``PYTHONPYCACHEPREFIX``, a temp
 folder: the source tree and site-packages are left untouched), and every measured process
 reads it (``PYTHONDONTWRITEBYTECODE`` unset for them).
 
-    python scripts/bench_all.py [--quick] [--output docs/benchmarks.md] [--note TEXT]
+    python scripts/bench_all.py [--quick] [--rounds N] [--output docs/benchmarks.md] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -284,12 +284,13 @@ machine load affects both alike; the cold-start verdicts come from 95 % interval
   - *Statistic.* Per round, the ratio ours / baseline; over the rounds, the median of those
     ratios with a 95 % bootstrap interval (percentile bootstrap of the median, resampling
     whole rounds, seeded). The ms columns are medians over the rounds, for scale. 40 rounds
-    by default (10 with `--quick`, a smoke test whose intervals are wide and less reliable).
+    by default (10 with `--quick`, a smoke test whose intervals are wide and less reliable;
+    `--rounds N` for more).
   - *Verdict.* "ok" when the interval's upper end is ≤ the target; "over" when its lower
     end is above it; "inconclusive" when it straddles the target — the run cannot tell,
     and the summary says so. Load widens the intervals, so it yields "inconclusive" rather
     than a flipped verdict (a 95 % interval still misses about 1 run in 20); more rounds
-    (`bench_bootstrap.py --rounds`) narrow them.
+    narrow them (the width shrinks as 1/√rounds: 4x the rounds, half the width).
   - *Bytecode.* The development machine sets `PYTHONDONTWRITEBYTECODE=1`, under which every
     cold process would recompile our package (and only ours — site-packages ship compiled),
     inflating our side. `bench_all.py` therefore compiles the package and site-packages once
@@ -344,18 +345,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--note", help="a line for the document, e.g. that the machine was loaded")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="cold-start rounds (default: bench_bootstrap.py's, 10 with --quick)",
+    )
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-pycache-") as prefix:
         print("compiling bytecode into a private cache …", file=sys.stderr, flush=True)
         env = precompile(Path(prefix))
-        bootstrap = run("bench_bootstrap.py", ["--rounds", "10"] if args.quick else [], env)
+        rounds = args.rounds or (10 if args.quick else None)  # None: the script's default
+        bootstrap = run("bench_bootstrap.py", ["--rounds", str(rounds)] if rounds else [], env)
         events = run(
             "bench_events.py", ["--rounds", "7", "--calls", "1000"] if args.quick else [], env
         )
         check = run("bench_check.py", ["--repeat", "1" if args.quick else "3"], env)
     found = verdicts(bootstrap, events, check)
     command = "python scripts/bench_all.py" + (" --quick" if args.quick else "")
+    command += f" --rounds {args.rounds}" if args.rounds else ""
     load = (load_before, os.getloadavg()[0])
     text = render(bootstrap, events, check, found, command, args.note, load)
     args.output.write_text(text, encoding="utf-8")

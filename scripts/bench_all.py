@@ -3,9 +3,10 @@
 
 Runs ``scripts/bench_bootstrap.py``, ``scripts/bench_events.py`` and ``scripts/bench_check.py``
 as subprocesses (each prints a markdown table), checks each figure against its target, and
-writes the document: the method, the machine, the figures and the verdicts. One run; the
-ratios are measured within that run (each script interleaves the two sides it compares), so
-they are fair even on a shared machine, but single runs move by a few percent.
+writes the document: the method, the machine, the figures and the verdicts. Each script
+interleaves the sides it compares, so load hits them alike; the cold-start script also gives
+each ratio a 95 % interval and calls a figure "inconclusive" when that interval straddles
+its target. ``--note`` adds a line under the title (say there that the machine was loaded).
 
 Bytecode. Cold-process benchmarks must not measure Python compiling our own sources: with
 ``PYTHONDONTWRITEBYTECODE=1`` (set on the development machine) nothing is ever cached and
@@ -14,7 +15,7 @@ once, with ``compileall``, into a private cache (``PYTHONPYCACHEPREFIX``, a temp
 folder: the source tree and site-packages are left untouched), and every measured process
 reads it (``PYTHONDONTWRITEBYTECODE`` unset for them).
 
-    python scripts/bench_all.py [--quick] [--output docs/benchmarks.md]
+    python scripts/bench_all.py [--quick] [--rounds N] [--output docs/benchmarks.md] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -160,27 +161,23 @@ def _ratio(cell: str) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
     what: str
     figure: str
     target: str
-    ok: bool
+    verdict: str  # "ok", "over", "inconclusive" or "—" (informational)
 
 
 def verdicts(bootstrap: Run, events: Run, check: Run) -> list[Verdict]:
     found: list[Verdict] = []
+    # comparison | CPU ms | CPU ratio [95 % CI] | wall ms | wall ratio [95 % CI] | target | verdict
     for row in table_rows(bootstrap.stdout):
-        name, ratio = row[0], _ratio(row[3])
-        match = re.search(r"<= ([0-9.]+)x", row[4])
-        if match is None:  # an informational row
-            found.append(Verdict(name, f"{ratio:.2f}x", "—", True))
-            continue
-        target = float(match.group(1))
-        found.append(Verdict(name, f"{ratio:.2f}x", f"≤ {target}x", ratio <= target))
+        informational = row[5] == "—"
+        found.append(Verdict(row[0], f"{row[2]} CPU", row[5], "—" if informational else row[6]))
     for row in table_rows(events.stdout):
         ratio = _ratio(row[3])
-        found.append(Verdict(f"{row[0]} vs raw SDK", f"{ratio:.2f}x", "≤ 1.2x", ratio <= 1.2))
+        found.append(Verdict(f"{row[0]} vs raw SDK", f"{ratio:.2f}x", "≤ 1.2x", _ok(ratio <= 1.2)))
     rows = table_rows(check.stdout)
     walls = [float(r[2]) for r in rows]
     if walls:
@@ -190,56 +187,116 @@ def verdicts(bootstrap: Run, events: Run, check: Run) -> list[Verdict]:
                 "`check --all-envs` wall time, 1 → 16 endpoints",
                 " → ".join(f"{w:.2f} s" for w in walls) + f" ({spread:.2f}x)",
                 "flat (≤ 1.5x while one by one would be 16x)",
-                spread <= 1.5,
+                _ok(spread <= 1.5),
             )
         )
     return found
 
 
+def _ok(ok: bool) -> str:
+    return "ok" if ok else "over"
+
+
 # -- the document --------------------------------------------------------------------------------
 
 
-def render(bootstrap: Run, events: Run, check: Run, found: list[Verdict], quick: bool) -> str:
-    summary = "\n".join(
-        f"| {v.what} | {v.figure} | {v.target} | {'ok' if v.ok else '**over**'} |" for v in found
+def summary(found: list[Verdict]) -> str:
+    """Plain sentences: a failed control first, then what is over and what is inconclusive."""
+    parts = []
+    control = next((v for v in found if v.what.startswith("control:")), None)
+    interval = re.search(r"\[([0-9.]+), ([0-9.]+)\]", control.figure) if control else None
+    if interval and not float(interval[1]) <= 1.0 <= float(interval[2]):
+        parts.append(
+            "**The control's interval excludes 1.0** (by chance about 1 run in 20; more often "
+            "when the load was not random between the programs): re-run before trusting the "
+            "cold-start verdicts."
+        )
+    over = [v.what for v in found if v.verdict == "over"]
+    unsure = [v.what for v in found if v.verdict == "inconclusive"]
+    if over:
+        parts.append(f"**{len(over)} figure(s) over target**: " + "; ".join(over) + ".")
+    if unsure:
+        parts.append(
+            f"**{len(unsure)} figure(s) inconclusive** — the 95 % interval of the ratio "
+            "straddles the target, so this run cannot say whether it is met (a quieter "
+            "machine or more rounds narrow the interval): " + "; ".join(unsure) + "."
+        )
+    if not over and not unsure:
+        parts.append("Every figure with a target is within it.")
+    return "\n\n".join(parts)
+
+
+def render(
+    bootstrap: Run,
+    events: Run,
+    check: Run,
+    found: list[Verdict],
+    command: str,
+    note: str | None,
+    load: tuple[float, float],
+) -> str:
+    table = "\n".join(
+        f"| {v.what} | {v.figure} | {v.target} | "
+        f"{v.verdict if v.verdict in ('ok', '—') else f'**{v.verdict}**'} |"
+        for v in found
     )
-    over = [v for v in found if not v.ok]
-    verdict = (
-        "Every figure is within its target."
-        if not over
-        else f"{len(over)} figure(s) over target: " + "; ".join(v.what for v in over) + "."
-    )
+    noted = f"\n**Note:** {note}\n" if note else ""
     return f"""# Benchmarks
 
-Regenerated by `python scripts/bench_all.py{" --quick" if quick else ""}` — do not edit by hand.
-One run on the machine below; each script compares its two sides *within* the run,
-interleaved, so machine load affects both alike. Single runs still move by a few percent on a
-shared machine: read a ratio within ~5 % of its target as "at the target".
-
+Regenerated by `{command}` — do not edit by hand.
+One run on the machine below (1-minute load average {load[0]:.1f} at the start,
+{load[1]:.1f} at the end). Each script compares its sides *within* the run, interleaved, so
+machine load affects both alike; the cold-start verdicts come from 95 % intervals (see
+[Method](#method)), the others from the single figure.
+{noted}
 ## Summary
 
-{verdict}
+{summary(found)}
 
 | what | figure | target | verdict |
 | --- | --- | --- | --- |
-{summary}
+{table}
 
 ## Machine
 
 {machine_markdown()}
 ## Method
 
-- **Cold start** (`scripts/bench_bootstrap.py`): fresh interpreters, alternately ours and the
-  baseline, median of N runs each, ratio of medians. Three comparisons: `bootstrap_from_env()`
-  with OTLP/HTTP on three signals (configured by `OTEL_*` variables) against the same three
-  providers written by hand with the SDK; the same through `build_provider()` with settings
-  built in code (no loader); and, with nothing configured, `bootstrap_from_env()` against a
-  bare `import codex_otel_config`. **Bytecode**: the development machine sets
-  `PYTHONDONTWRITEBYTECODE=1`, under which every cold process would recompile our package
-  (and only ours — site-packages ship compiled), inflating our side. `bench_all.py` therefore
-  compiles the package and site-packages once into a private cache (`PYTHONPYCACHEPREFIX`, a
-  temporary folder), and the measured processes read it with `PYTHONDONTWRITEBYTECODE` unset:
-  both sides start from compiled bytecode, as in any normal installation.
+- **Cold start** (`scripts/bench_bootstrap.py`). Eight programs, each run as a fresh
+  interpreter: `bootstrap_from_env()` configured by `OTEL_*` variables, by a settings file,
+  and with nothing configured; the hand-written SDK set-up alone and with dynaconf loading
+  the same file; `build_provider()` with settings built in code; a bare
+  `import codex_otel_config`; and a second copy of the hand-written SDK set-up, the
+  *control*: compared with the first, its true ratio is 1, so its interval shows how finely
+  the run resolves a ratio, and an interval without 1.0 in it flags a run not to trust.
+  - *Rounds.* A round runs all eight once, in a new random order; the first rounds are
+    warm-up (file-system cache) and discarded. Each comparison's two sides thus always run
+    within seconds of each other, in either order.
+  - *CPU time is the primary figure*: each child's user + system time from the kernel
+    (`os.wait4` rusage). Wall time also counts the time a process waits for a CPU held by
+    someone else, so on a shared machine it swings with other people's work; CPU time does
+    not. It is not immune: on this 2-vCPU virtual machine a busy sibling or the hypervisor
+    still slows a process down (a pure-Python loop's CPU time moves by 15 % or more even
+    when the machine is idle), which is why the ratios are paired within rounds. In an A/A
+    trial under load (the SDK program against itself, 100 rounds, load average 4 to 5) the
+    95 % interval of the ratio was 0.07 wide on CPU time and 0.13 on wall time. Wall time is
+    a secondary column.
+  - *Statistic.* Per round, the ratio ours / baseline; over the rounds, the median of those
+    ratios with a 95 % bootstrap interval (percentile bootstrap of the median, resampling
+    whole rounds, seeded). The ms columns are medians over the rounds, for scale. 40 rounds
+    by default (10 with `--quick`, a smoke test whose intervals are wide and less reliable;
+    `--rounds N` for more).
+  - *Verdict.* "ok" when the interval's upper end is ≤ the target; "over" when its lower
+    end is above it; "inconclusive" when it straddles the target — the run cannot tell,
+    and the summary says so. Load widens the intervals, so it yields "inconclusive" rather
+    than a flipped verdict (a 95 % interval still misses about 1 run in 20); more rounds
+    narrow them (the width shrinks as 1/√rounds: 4x the rounds, half the width).
+  - *Bytecode.* The development machine sets `PYTHONDONTWRITEBYTECODE=1`, under which every
+    cold process would recompile our package (and only ours — site-packages ship compiled),
+    inflating our side. `bench_all.py` therefore compiles the package and site-packages once
+    into a private cache (`PYTHONPYCACHEPREFIX`, a temporary folder), and the measured
+    processes read it with `PYTHONDONTWRITEBYTECODE` unset: both sides start from compiled
+    bytecode, as in any normal installation.
 - **Hot path** (`scripts/bench_events.py`): in one process, our call against the raw SDK calls
   it wraps, through the same providers (batch processors with an exporter that drops
   everything), interleaved round by round; median µs per call and ratio of medians.
@@ -287,20 +344,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--note", help="a line for the document, e.g. that the machine was loaded")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="cold-start rounds (default: bench_bootstrap.py's, 10 with --quick)",
+    )
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-pycache-") as prefix:
         print("compiling bytecode into a private cache …", file=sys.stderr, flush=True)
         env = precompile(Path(prefix))
-        bootstrap = run("bench_bootstrap.py", ["--runs", "10" if args.quick else "15"], env)
+        rounds = args.rounds or (10 if args.quick else None)  # None: the script's default
+        bootstrap = run("bench_bootstrap.py", ["--rounds", str(rounds)] if rounds else [], env)
         events = run(
             "bench_events.py", ["--rounds", "7", "--calls", "1000"] if args.quick else [], env
         )
         check = run("bench_check.py", ["--repeat", "1" if args.quick else "3"], env)
     found = verdicts(bootstrap, events, check)
-    args.output.write_text(render(bootstrap, events, check, found, args.quick), encoding="utf-8")
+    command = "python scripts/bench_all.py" + (" --quick" if args.quick else "")
+    command += f" --rounds {args.rounds}" if args.rounds else ""
+    load = (load_before, os.getloadavg()[0])
+    text = render(bootstrap, events, check, found, command, args.note, load)
+    args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     for v in found:
-        print(f"{'ok  ' if v.ok else 'OVER'} {v.what}: {v.figure} (target {v.target})")
+        print(f"{v.verdict:<12} {v.what}: {v.figure} (target {v.target})")
     return 0
 
 

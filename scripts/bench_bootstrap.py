@@ -1,7 +1,6 @@
 """Cold-process cost of ``bootstrap_from_env()`` (not a test; prints a markdown table).
 
-Each comparison is measured in fresh interpreters, interleaved run by run so machine load
-affects both sides alike, ratio of medians:
+Comparisons, each ours against a baseline:
 
 1. OTLP/HTTP protobuf on all three signals configured by ``OTEL_*`` variables, through
    ``bootstrap_from_env()`` vs. the same three providers written by hand with the raw SDK.
@@ -13,20 +12,34 @@ affects both sides alike, ratio of medians:
    built in code, i.e. without the settings loader.)
 3. Nothing configured: ``bootstrap_from_env()`` vs. a bare ``import codex_otel_config``.
    Target: <= 1.05x.
+4. Control: the hand-written SDK against a second copy of itself. Its true ratio is 1, so its
+   interval shows how finely this run can resolve a ratio (and should contain 1.0).
 
-Usage: ``python scripts/bench_bootstrap.py [--runs 15]``.
+Method (docs/benchmarks.md says why). The comparisons use eight programs, each run as a fresh
+interpreter. A round runs all eight once, in a new random order; the first ``--warmup``
+rounds are discarded (they fill the file-system cache). The primary figure is each process's
+CPU time (user + system, from ``os.wait4``), which does not count time spent waiting for a
+CPU held by other processes; wall time is a secondary column. Each comparison takes the ratio
+ours / baseline *within* each round, then the median of those per-round ratios with a 95 %
+bootstrap interval (percentile bootstrap of the median, resampling rounds, seeded). Verdict:
+"ok" when the interval's upper end is <= the target, "over" when its lower end is above it,
+"inconclusive" otherwise (this run cannot tell).
+
+Usage: ``python scripts/bench_bootstrap.py [--rounds 40] [--warmup 2] [--seed 0]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 BOOTSTRAP_HTTP = """
 from codex_otel_config import bootstrap_from_env
@@ -112,6 +125,44 @@ HTTP_ENV = {
 }
 
 
+#: Bootstrap resamples for the interval of a median; seeded, so a run's output is repeatable.
+RESAMPLES = 4000
+
+
+@dataclass(frozen=True)
+class Program:
+    """One measured program: Python source run by ``python -c`` in a given environment."""
+
+    code: str
+    env: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    ours: str  # keys into the programs
+    baseline: str
+    target: float | None  # None: informational
+
+
+@dataclass(frozen=True)
+class Sample:
+    cpu: float  # seconds, user + system
+    wall: float  # seconds
+
+
+@dataclass(frozen=True)
+class Figure:
+    """Median of per-round ratios and its 95 % interval."""
+
+    median: float
+    low: float
+    high: float
+
+    def markdown(self) -> str:
+        return f"{self.median:.3f}x [{self.low:.3f}, {self.high:.3f}]"
+
+
 def _clean_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
@@ -124,36 +175,128 @@ def _clean_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, s
     return env
 
 
-def _time_once(code: str, env: Mapping[str, str], cwd: str) -> float:
+def run_once(program: Program, cwd: str) -> Sample:
+    """Run ``program`` in a fresh interpreter; its CPU time comes from the kernel's rusage."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env=dict(env), cwd=cwd, check=True)
-    return time.perf_counter() - started
+    proc = subprocess.Popen([sys.executable, "-c", program.code], env=dict(program.env), cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)  # reaps the child: Popen must not wait again
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark program failed ({proc.returncode}):\n{program.code}")
+    return Sample(cpu=usage.ru_utime + usage.ru_stime, wall=wall)
 
 
-def _compare(
-    name: str,
-    ours: tuple[str, Mapping[str, str]],
-    baseline: tuple[str, Mapping[str, str]],
-    runs: int,
-    cwd: str,
-) -> tuple[str, float, float, float]:
-    for code, env in (ours, baseline):  # warm the file-system cache, not the interpreter
-        _time_once(code, env, cwd)
-    ours_times: list[float] = []
-    base_times: list[float] = []
-    for _ in range(runs):
-        ours_times.append(_time_once(*ours, cwd))
-        base_times.append(_time_once(*baseline, cwd))
-    ours_median = statistics.median(ours_times)
-    base_median = statistics.median(base_times)
-    return name, ours_median, base_median, ours_median / base_median
+def measure(
+    programs: Mapping[str, Program], rounds: int, warmup: int, rng: random.Random, cwd: str
+) -> list[dict[str, Sample]]:
+    """``rounds`` rounds (after ``warmup`` discarded ones), each every program once, shuffled."""
+    kept: list[dict[str, Sample]] = []
+    for index in range(warmup + rounds):
+        order = list(programs)
+        rng.shuffle(order)
+        samples = {key: run_once(programs[key], cwd) for key in order}
+        if index >= warmup:
+            kept.append(samples)
+    return kept
+
+
+def median_interval(values: Sequence[float], rng: random.Random) -> Figure:
+    """The median and its 95 % percentile-bootstrap interval."""
+    medians = sorted(
+        statistics.median(rng.choices(values, k=len(values))) for _ in range(RESAMPLES)
+    )
+    return Figure(
+        statistics.median(values),
+        medians[int(0.025 * RESAMPLES)],
+        medians[int(0.975 * RESAMPLES) - 1],
+    )
+
+
+def verdict(figure: Figure, target: float | None) -> str:
+    if target is None:
+        return "— (informational)"
+    if figure.high <= target:
+        return "ok"
+    if figure.low > target:
+        return "over"
+    return "inconclusive"
+
+
+def report(
+    comparisons: Sequence[Comparison], rounds: list[dict[str, Sample]], rng: random.Random
+) -> str:
+    lines = [
+        "| comparison | CPU ms, ours / baseline | CPU ratio [95 % CI] | wall ms, ours / baseline "
+        "| wall ratio [95 % CI] | target | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for c in comparisons:
+        cells = [c.name]
+        figures: list[Figure] = []
+        for field in ("cpu", "wall"):
+            ours = [getattr(r[c.ours], field) for r in rounds]
+            base = [getattr(r[c.baseline], field) for r in rounds]
+            figures.append(median_interval([o / b for o, b in zip(ours, base, strict=True)], rng))
+            ms = f"{statistics.median(ours) * 1000:.0f} / {statistics.median(base) * 1000:.0f}"
+            cells += [ms, figures[-1].markdown()]
+        target = "—" if c.target is None else f"≤ {c.target}x"
+        cells += [target, verdict(figures[0], c.target)]  # the verdict is on CPU time
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+COMPARISONS = (
+    Comparison(
+        "`OTEL_*` variables, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written SDK",
+        "bootstrap_env",
+        "sdk",
+        1.05,
+    ),
+    Comparison(
+        "settings file, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written SDK + "
+        "dynaconf loading the same file",
+        "bootstrap_file",
+        "sdk_dynaconf",
+        1.05,
+    ),
+    Comparison(
+        "settings file, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written SDK "
+        "(no file read)",
+        "bootstrap_file",
+        "sdk",
+        None,
+    ),
+    Comparison(
+        "OTLP/HTTP, 3 signals: `build_provider(OtelSettings(...))` (no loader) vs hand-written SDK",
+        "build_provider",
+        "sdk",
+        None,
+    ),
+    Comparison(
+        "nothing configured: `bootstrap_from_env()` vs `import codex_otel_config`",
+        "bootstrap_nothing",
+        "bare_import",
+        1.05,
+    ),
+    Comparison(
+        "control: hand-written SDK vs itself (true ratio 1: the interval shows this run's "
+        "resolution)",
+        "sdk",
+        "sdk_again",
+        None,
+    ),
+)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="runs per side (>= 10)")
+    parser.add_argument("--rounds", type=int, default=40, help="measured rounds (>= 5)")
+    parser.add_argument("--warmup", type=int, default=2, help="discarded rounds first")
+    parser.add_argument("--seed", type=int, default=0, help="order shuffling and bootstrap")
     args = parser.parse_args()
-    runs = max(10, args.runs)
+    rounds = max(5, args.rounds)
+    rng = random.Random(args.seed)
     with (
         tempfile.TemporaryDirectory() as home,
         tempfile.TemporaryDirectory() as file_home,
@@ -161,57 +304,26 @@ def main() -> int:
     ):
         with open(os.path.join(file_home, "otel.toml"), "w", encoding="utf-8") as handle:
             handle.write(SETTINGS_FILE)
-        http_env = _clean_env(home, HTTP_ENV)
         plain_env = _clean_env(home)
         file_env = _clean_env(file_home)
-        plan: list[
-            tuple[str, tuple[str, Mapping[str, str]], tuple[str, Mapping[str, str]], float | None]
-        ] = [
-            (
-                "`OTEL_*` variables, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs "
-                "hand-written SDK",
-                (BOOTSTRAP_HTTP, http_env),
-                (HAND_WRITTEN_HTTP, plain_env),
-                1.05,
-            ),
-            (
-                "settings file, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written "
-                "SDK + dynaconf loading the same file",
-                (BOOTSTRAP_HTTP, file_env),
-                (HAND_WRITTEN_WITH_DYNACONF, file_env),
-                1.05,
-            ),
-            (
-                "settings file, OTLP/HTTP, 3 signals: `bootstrap_from_env()` vs hand-written "
-                "SDK (no file read)",
-                (BOOTSTRAP_HTTP, file_env),
-                (HAND_WRITTEN_HTTP, plain_env),
-                None,
-            ),
-            (
-                "OTLP/HTTP, 3 signals: `build_provider(OtelSettings(...))` (no loader) "
-                "vs hand-written SDK",
-                (BUILD_PROVIDER_HTTP, plain_env),
-                (HAND_WRITTEN_HTTP, plain_env),
-                None,
-            ),
-            (
-                "nothing configured: `bootstrap_from_env()` vs `import codex_otel_config`",
-                (BOOTSTRAP_NOTHING, plain_env),
-                (BARE_IMPORT, plain_env),
-                1.05,
-            ),
-        ]
-        rows = [_compare(name, ours, base, runs, cwd) for name, ours, base, _ in plan]
-    print(f"Cold process, median of {runs} runs each (Python {sys.version.split()[0]}):\n")
-    print("| comparison | ours (ms) | baseline (ms) | ratio | target |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for (name, ours, base, ratio), (*_, target) in zip(rows, plan, strict=True):
-        if target is None:
-            verdict = "— (informational)"
-        else:
-            verdict = f"<= {target}x ({'ok' if ratio <= target else 'over'})"
-        print(f"| {name} | {ours * 1000:.0f} | {base * 1000:.0f} | {ratio:.3f}x | {verdict} |")
+        programs = {
+            "bootstrap_env": Program(BOOTSTRAP_HTTP, _clean_env(home, HTTP_ENV)),
+            "sdk": Program(HAND_WRITTEN_HTTP, plain_env),
+            "sdk_again": Program(HAND_WRITTEN_HTTP, plain_env),
+            "bootstrap_file": Program(BOOTSTRAP_HTTP, file_env),
+            "sdk_dynaconf": Program(HAND_WRITTEN_WITH_DYNACONF, file_env),
+            "build_provider": Program(BUILD_PROVIDER_HTTP, plain_env),
+            "bootstrap_nothing": Program(BOOTSTRAP_NOTHING, plain_env),
+            "bare_import": Program(BARE_IMPORT, plain_env),
+        }
+        measured = measure(programs, rounds, max(0, args.warmup), rng, cwd)
+    print(
+        f"Cold processes, {rounds} rounds after {max(0, args.warmup)} discarded warm-up "
+        f"round(s); each round runs the {len(programs)} programs once, in random order; "
+        f"median of per-round ratios, 95 % bootstrap interval (Python "
+        f"{sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f} at the end):\n"
+    )
+    print(report(COMPARISONS, measured, rng))
     return 0
 
 

@@ -27,7 +27,12 @@ _RESERVED = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 
 @dataclass
 class Context:
-    """How to read one layer: where it is, how paths resolve, whether strings are raw text."""
+    """How to read one layer: where it is, how paths resolve, how its values are written.
+
+    ``raw_strings``: values are text typed in a variable or ``--set`` (TOML quoting and inline
+    tables allowed). ``otel``: values are text as the OpenTelemetry specification writes its
+    ``OTEL_*`` variables (the schema's ``otel_unit`` and ``otel_choices``; booleans are
+    ``true``/``false``; lists are ``k=v,…``; no TOML quoting)."""
 
     layer: str
     base_dir: Path
@@ -36,6 +41,7 @@ class Context:
     interpolate: bool = True
     codex_config: bool = False
     table_hint: str = "default"
+    otel: bool = False
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, key: str, message: str) -> None:
@@ -59,11 +65,13 @@ def type_name(value: object) -> str:
 
 
 def quote(value: object) -> str:
-    """A value as it would be written in TOML, shortened; never call it on a secret."""
+    """A value as TOML would write it (control characters escaped), shortened; never call it
+    on a secret."""
     text = str(value)
     if len(text) > 80:
         text = text[:77] + "..."
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\u{ord(c):04x}" if schema.has_control(c) else c for c in text) + '"'
 
 
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -80,24 +88,23 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
             _unknown_top(str(raw_key), allowed, ctx)
             continue
         if key == "processors":
-            table = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
-            if table is not None:
-                out[key] = table
-            continue
-        param = schema.SETTINGS_BY_KEY[key]
-        if param.type == "exporter":
-            exporter = _exporter(key, value, ctx)
-            if exporter is not None:
-                out[key] = exporter
-        elif param.type == "table":
-            attrs = _string_table(key, value, ctx, secret=False, lower=False)
-            if attrs is not None:
-                out[key] = attrs
+            parsed = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
         else:
-            scalar = _scalar(key, value, param, ctx)
-            if scalar is not _INVALID:
-                out[key] = scalar
+            parsed = parse_value(key, value, schema.SETTINGS_BY_KEY[key], ctx)
+        if parsed is not None:
+            out[key] = parsed
     return out
+
+
+def parse_value(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
+    """``value`` checked as the schema declares ``param`` (and parsed, when the layer writes
+    text): the one value parser of every layer. ``None`` when refused (the problems, naming
+    ``key``, go to ``ctx``)."""
+    if param.type == "exporter":
+        return _exporter(key, value, ctx)
+    if param.type == "table":
+        return _string_table(key, value, ctx, headers=param.secret)
+    return _scalar(key, value, param, ctx)
 
 
 def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
@@ -122,13 +129,6 @@ def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
         )
 
 
-class _Invalid:
-    pass
-
-
-_INVALID: Any = _Invalid()
-
-
 def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
     """Expand ``${VAR}`` references; ``None`` (with a problem) when one cannot be expanded."""
     if not ctx.interpolate or "$" not in value:
@@ -149,73 +149,87 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
 
 
 def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
-    """One scalar checked against its declared type (strings from variables are parsed)."""
-    secret = param.secret
-    from_text = ctx.raw_strings
+    """One scalar checked against its declared type; text (a variable, ``--set``, a ``${…}``
+    reference) is parsed."""
+    from_text = ctx.raw_strings or ctx.otel
     if isinstance(value, str):
-        had_reference = ctx.interpolate and has_reference(value)
-        expanded = _text(key, value, ctx, secret=secret)
-        if expanded is None:
-            return _INVALID
-        value = expanded
-        from_text = from_text or had_reference
+        from_text = from_text or (ctx.interpolate and has_reference(value))
+        value = _text(key, value, ctx, secret=param.secret)
+        if value is None:
+            return None
+        if from_text and not ctx.otel:
+            value = _unquote(value)
     kind = param.type
     if kind in ("str", "path", "choice"):
         if not isinstance(value, str):
             ctx.problem(key, f"expected a string, found {type_name(value)}")
-            return _INVALID
-        if from_text:
-            value = _unquote(value)
+            return None
         if kind == "choice":
-            return _choice(key, value, param.choices, ctx)
+            return _choice(key, value, (ctx.otel and param.otel_choices) or param.choices, ctx)
         if kind == "path":
             if not value.strip():
                 ctx.problem(key, "expected a file path, found an empty string")
-                return _INVALID
+                return None
             path = expand_user(value)
             return str(path if path.is_absolute() else ctx.base_dir / path)
         if "\n" in value or "\r" in value:
             ctx.problem(key, "must not contain a line break")
-            return _INVALID
-        if secret and schema.has_control(value):
+            return None
+        if param.secret and schema.has_control(value):
             ctx.problem(key, "contains a control character (its value is not shown)")
-            return _INVALID
+            return None
         return value
+    if from_text and isinstance(value, str):
+        return _from_text(key, value, param, ctx)
     if kind == "bool":
-        if isinstance(value, str) and from_text:
-            parsed = _parse_bool(value)
-            if parsed is None:
-                ctx.problem(key, f"{quote(value)} is not a boolean; expected true or false")
-                return _INVALID
-            return parsed
         if not isinstance(value, bool):
             ctx.problem(key, f"expected a boolean (true or false), found {type_name(value)}")
-            return _INVALID
+            return None
         return value
-    if kind in ("int", "float"):
-        number: Any = value
-        if isinstance(value, str) and from_text:
-            number = parse_number(_unquote(value))
-            if number is None:
-                ctx.problem(key, f"{quote(value)} is not a number")
-                return _INVALID
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            ctx.problem(key, f"expected a number, found {type_name(number)}")
-            return _INVALID
-        if isinstance(number, float) and not math.isfinite(number):
-            ctx.problem(key, "expected a finite number")
-            return _INVALID
-        if not param.in_range(number):
-            shown = quote(number) if abs(number) < 1e15 else "a larger number"
-            ctx.problem(key, f"expected {param.range_text()}, found {shown}")
-            return _INVALID
-        if kind == "int":
-            if isinstance(number, float) and not number.is_integer():
-                ctx.problem(key, f"expected a whole number, found {number}")
-                return _INVALID
-            return int(number)
-        return float(number)
-    raise AssertionError(kind)  # pragma: no cover - every scalar type is handled above
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        ctx.problem(key, f"expected a number, found {type_name(value)}")
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        ctx.problem(key, "expected a finite number")
+        return None
+    if not param.in_range(value):
+        shown = quote(value) if abs(value) < 1e15 else "a larger number"
+        ctx.problem(key, f"expected {param.range_text()}, found {shown}")
+        return None
+    if kind == "int":
+        if isinstance(value, float) and not value.is_integer():
+            ctx.problem(key, f"expected a whole number, found {value}")
+            return None
+        return int(value)
+    return float(value)
+
+
+#: Booleans written as text; the specification's variables know only ``true`` and ``false``.
+_BOOLS = {"true": True, "1": True, "yes": True, "on": True}
+_BOOLS |= {"false": False, "0": False, "no": False, "off": False}
+_OTEL_BOOLS = {"true": True, "false": False}
+
+
+def _from_text(key: str, text: str, param: schema.Param, ctx: Context) -> Any:
+    """A boolean or number written as text (an ``OTEL_*`` variable in its declared unit)."""
+    if param.type == "bool":
+        parsed = (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower())
+        if parsed is None:
+            ctx.problem(key, f"{quote(text)} is not a boolean; expected true or false")
+        return parsed
+    expected, number = param.range_text(), parse_number(text)
+    if ctx.otel and param.otel_unit == "ms":  # the variable counts milliseconds, files seconds
+        low, high = ((bound or 0) * 1000 for bound in (param.low, param.high))
+        expected = f"a number of milliseconds from {low:.0f} to {high:.0f}"
+        number = None if number is None else number / 1000
+    if (
+        number is None
+        or not param.in_range(number)
+        or (param.type == "int" and not float(number).is_integer())
+    ):
+        ctx.problem(key, f"{quote(text)} is not {expected}")
+        return None
+    return int(number) if param.type == "int" else float(number)
 
 
 _CHOICE_HINTS = {
@@ -227,36 +241,26 @@ _CHOICE_HINTS = {
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any:
-    if value in choices:
-        return value
     lowered = value.strip().lower()
     if lowered in choices:
         return lowered
-    listed = ", ".join(f'"{c}"' for c in choices)
     hint = _CHOICE_HINTS.get(lowered)
     extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)
-    ctx.problem(key, f"{quote(value)} is not one of {listed}{extra}")
-    return _INVALID
-
-
-def _parse_bool(text: str) -> bool | None:
-    lowered = text.strip().strip('"').lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
+    ctx.problem(key, f"{quote(value)} is not one of {_listed(choices)}{extra}")
     return None
 
 
 def parse_number(text: str) -> float | int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        pass
-    try:
-        return float(text.strip())
-    except ValueError:
-        return None
+    """A finite number written as text (``5``, ``1e3``), else ``None``."""
+    for number_type in (int, float):
+        try:
+            number = number_type(text.strip())
+            return number if math.isfinite(number) else None
+        except ValueError:
+            continue
+        except OverflowError:  # 400 digits: beyond any range
+            return None
+    return None
 
 
 def _unquote(text: str) -> str:
@@ -289,13 +293,14 @@ def parse_inline_table(text: str) -> Any:
         return None
 
 
-def _string_table(
-    key: str, value: Any, ctx: Context, *, secret: bool, lower: bool
-) -> dict[str, str] | None:
-    if isinstance(value, str) and ctx.raw_strings:
-        parsed = parse_inline_table(value) if value.strip().startswith("{") else None
+def _string_table(key: str, value: Any, ctx: Context, *, headers: bool) -> dict[str, str] | None:
+    """``resource_attributes`` or an exporter's ``headers`` (names case-insensitive, values
+    secret); text is a TOML inline table or ``k=v,…`` pairs (``OTEL_*``: pairs only)."""
+    if isinstance(value, str) and (ctx.raw_strings or ctx.otel):
+        inline = ctx.raw_strings and value.strip().startswith("{")
+        parsed = parse_inline_table(value) if inline else None
         if parsed is None:
-            parsed, refused = parse_pairs(value, headers=lower)
+            parsed, refused = parse_pairs(value, headers=headers)
             for reason in refused:
                 ctx.problem(key, reason)
             if refused:
@@ -306,26 +311,23 @@ def _string_table(
         return None
     out: dict[str, str] = {}
     for raw_name, raw in value.items():
-        name = str(raw_name).strip()
+        name = str(raw_name).strip().lower() if headers else str(raw_name).strip()
         child = f"{key}.{name}"
-        if lower:
-            name = name.lower()
-            child = f"{key}.{name}"
-            if name in _RESERVED:
-                ctx.problem(child, "is a reserved name")
-                continue
-            if message := schema.header_problem(name, ""):
-                ctx.problem(child, message)
-                continue
-        elif not name:
+        if headers and name in _RESERVED:
+            ctx.problem(child, "is a reserved name")
+            continue
+        if headers and (message := schema.header_problem(name, "")):
+            ctx.problem(child, message)
+            continue
+        if not name:
             ctx.problem(key, "has an empty name")
             continue
-        if isinstance(raw, bool | int | float) and not secret:  # attribute values are strings
+        if isinstance(raw, bool | int | float) and not headers:  # attribute values are strings
             raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
         if not isinstance(raw, str):
             ctx.problem(child, f"expected a string, found {type_name(raw)}")
             continue
-        text = _text(child, raw, ctx, secret=secret)
+        text = _text(child, raw, ctx, secret=headers)
         if text is None:
             continue
         if ctx.raw_strings:
@@ -333,7 +335,7 @@ def _string_table(
         if "\n" in text or "\r" in text:
             ctx.problem(child, "must not contain a line break")
             continue
-        if secret and schema.header_problem(name, text):
+        if headers and schema.header_problem(name, text):
             ctx.problem(child, "contains a control character (its value is not shown)")
             continue
         out[name] = text
@@ -381,6 +383,10 @@ def _known(
     return name
 
 
+#: Every declared key (``processors.bsp_max_queue_size``, ``otlp-http.tls.ca-certificate``).
+_PARAMS: dict[str, schema.Param] = {p.key: p for p in schema.ALL_PARAMS}
+
+
 def _declared_table(
     key: str,
     value: Any,
@@ -399,31 +405,25 @@ def _declared_table(
     out: dict[str, Any] = {}
     for raw_name, raw in value.items():
         name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
-        param = schema.FIELDS_BY_KEY.get(f"{param_key}.{name}") or schema.SETTINGS_BY_KEY.get(
-            f"{param_key}.{name}"
-        )
-        if name is None or param is None:
-            continue
-        scalar = _scalar(f"{key}.{name}", raw, param, ctx)
-        if scalar is not _INVALID:
-            out[name] = scalar
+        if name is not None:
+            parsed = parse_value(f"{key}.{name}", raw, _PARAMS[f"{param_key}.{name}"], ctx)
+            if parsed is not None:
+                out[name] = parsed
     return out
 
 
 def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
-    """``{kind: fields}`` from a string (``"none"``, ``"statsig"``) or a one-key table."""
+    """``{kind: fields}`` from a bare kind (one of ``schema.STRING_KINDS``) or a one-key table."""
+    if isinstance(value, str) and ctx.raw_strings and value.strip().startswith("{"):
+        value = parse_inline_table(value)
+        if value is None:
+            ctx.problem(key, "is not a valid TOML inline table")
+            return None
     if isinstance(value, str):
-        if ctx.raw_strings and value.strip().startswith("{"):
-            parsed = parse_inline_table(value)
-            if parsed is None:
-                ctx.problem(key, "is not a valid TOML inline table")
-                return None
-            value = parsed
-        else:
-            text = _text(key, value, ctx, secret=False)
-            if text is None:
-                return None
-            return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
+        text = _text(key, value, ctx, secret=False)
+        if text is None:
+            return None
+        return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
     if not isinstance(value, Mapping):
         ctx.problem(
             key,
@@ -437,32 +437,27 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
             f"an exporter table needs one key naming its kind: {_listed(schema.EXPORTER_KINDS)}",
         )
         return None
-    kinds: list[tuple[str, str]] = []
     for raw_kind in value:
-        kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
-        if kind is None:
+        if schema.canonical(str(raw_kind), schema.EXPORTER_KINDS) is None:
             ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
-        else:
-            kinds.append((str(raw_kind), kind))
     if len(value) > 1:
-        names = ", ".join(f'"{k}"' for k in value)
         ctx.problem(
-            key, f"names {len(value)} exporter kinds ({names}); a signal has exactly one exporter"
+            key,
+            f"names {len(value)} exporter kinds ({_listed(tuple(map(str, value)))}); a signal "
+            "has exactly one exporter",
         )
         return None
-    if not kinds:
+    ((raw_kind, fields),) = value.items()
+    kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
+    if kind is None:
         return None
-    raw_kind, kind = kinds[0]
-    fields = value[raw_kind]
     prefix = f"{key}.{kind}"
     if not isinstance(fields, Mapping):
         ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
         return None
-    if kind in ("none", "console"):
-        if fields:
-            ctx.problem(prefix, f'"{kind}" takes no settings')
-            return None
-        return {kind: {}}
+    if fields and not schema.kind_fields(kind):  # none, console
+        ctx.problem(prefix, f'"{kind}" takes no settings')
+        return None
     return {kind: _fields(prefix, kind, fields, ctx)}
 
 
@@ -470,16 +465,16 @@ def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None
     kind = schema.canonical(text, schema.EXPORTER_KINDS)
     if kind in schema.STRING_KINDS:
         return {kind: {}}
-    if kind is not None:
-        table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
-        ctx.problem(
-            key,
-            f'"{kind}" needs a table with an endpoint, not a bare string: write '
-            f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
-            '{ endpoint = "https://…" } })',
-        )
+    if kind is None:
+        ctx.problem(key, _unknown_kind(text))
         return None
-    ctx.problem(key, _unknown_kind(text))
+    table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
+    ctx.problem(
+        key,
+        f'"{kind}" needs a table with an endpoint, not a bare string: write '
+        f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
+        '{ endpoint = "https://…" } })',
+    )
     return None
 
 
@@ -496,7 +491,7 @@ def _unknown_kind(text: str) -> str:
 
 
 def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    allowed = schema.kind_fields(kind)
+    """The fields of one exporter table, each checked as the schema declares it."""
     out: dict[str, Any] = {}
     for raw_name, value in fields.items():
         if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
@@ -505,17 +500,15 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
                 "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
             )
             continue
-        name = _known(f"{prefix}.{raw_name}", raw_name, allowed, f"{kind} takes", ctx)
+        name = _known(
+            f"{prefix}.{raw_name}", raw_name, schema.kind_fields(kind), f"{kind} takes", ctx
+        )
         if name is None:
             continue
         key = f"{prefix}.{name}"
-        if name == "headers":
-            headers = _string_table(key, value, ctx, secret=True, lower=True)
-            if headers is not None:
-                out[name] = headers
-        elif name == "tls":
+        if name == "tls":
             expected = f"a table with {', '.join(schema.TLS_KEYS)}"
-            tls = _declared_table(
+            parsed = _declared_table(
                 key,
                 value,
                 schema.TLS_KEYS,
@@ -524,14 +517,10 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
                 takes="tls takes",
                 expected=expected,
             )
-            if tls is not None:
-                out[name] = tls
         else:
-            param = schema.field_param(kind, name)
-            assert param is not None
-            scalar = _scalar(key, value, param, ctx)
-            if scalar is not _INVALID:
-                out[name] = scalar
-                if name == "endpoint" and kind == "otlp-http":
-                    out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
+            parsed = parse_value(key, value, _PARAMS[f"{kind}.{name}"], ctx)
+        if parsed is not None:
+            out[name] = parsed
+            if name == "endpoint" and kind == "otlp-http":
+                out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
     return out

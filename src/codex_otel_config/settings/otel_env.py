@@ -26,18 +26,17 @@ into a layer fragment against the settings resolved so far, because the standard
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._normalize import parse_number, parse_pairs
+from codex_otel_config.settings._normalize import Context, parse_value, quote
 from codex_otel_config.settings._tree import leaves
-from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source, expand_user
+from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source
 from codex_otel_config.settings.redact import mask_url
 
 #: The ``{SIGNAL}`` of the per-signal variables.
@@ -46,10 +45,6 @@ SIGNAL_NAMES: dict[Signal, str] = {signal: signal.upper() for signal in SIGNALS}
 EXPORTER_VALUES = ("otlp", "console", "none")
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
 DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
-#: ``OTEL_*`` variable → the processor key it sets (declared in the schema).
-PROCESSOR_VARIABLES: dict[str, schema.Param] = {
-    p.otel_env[0]: p for p in schema.SETTINGS if p.key.startswith("processors.")
-}
 
 
 @dataclass(frozen=True)
@@ -237,75 +232,6 @@ def _split(current: Any) -> tuple[str, dict[str, Any]]:
 
 # -- parsing ------------------------------------------------------------------------------
 
-
-def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEnv:
-    """Parse every ``OTEL_*`` variable this package honours; bad values become problems."""
-    out = OtelEnv()
-    base = cwd or _files.cwd()
-
-    def get(name: str) -> str | None:
-        value = environ.get(name)
-        return value.strip() if value and value.strip() else None
-
-    def problem(variable: str, key: str, message: str) -> None:
-        out.problems.append(Problem(key=key, layer=f"env {variable}", message=message))
-
-    if (v := get("OTEL_SERVICE_NAME")) is not None:
-        out.values["service_name"] = Setting(v, "OTEL_SERVICE_NAME")
-    if (v := get("OTEL_SDK_DISABLED")) is not None:
-        # Only a case-insensitive "true" disables (the spec); anything but "false" is reported.
-        if v.lower() in ("true", "false"):
-            out.values["sdk_disabled"] = Setting(v.lower() == "true", "OTEL_SDK_DISABLED")
-        else:
-            problem(
-                "OTEL_SDK_DISABLED",
-                "sdk_disabled",
-                f'{_shown(v)} is not one of "true", "false" (only "true" disables the SDK)',
-            )
-    if (v := get("OTEL_RESOURCE_ATTRIBUTES")) is not None:
-        pairs, messages = parse_pairs(v, headers=False)
-        for message in messages:
-            problem("OTEL_RESOURCE_ATTRIBUTES", "resource_attributes", message)
-        for name, value in pairs.items():
-            setting = Setting(value, "OTEL_RESOURCE_ATTRIBUTES")
-            if name == "service.name":  # OTEL_SERVICE_NAME wins
-                out.values.setdefault("service_name", setting)
-            elif name == "service.version":
-                out.values["service_version"] = setting
-            else:
-                out.values[f"resource_attributes.{name}"] = setting
-    for variable, param in PROCESSOR_VARIABLES.items():
-        if (v := get(variable)) is not None:
-            number = _number(v)
-            if number is None or not number.is_integer() or not param.in_range(number):
-                problem(variable, param.key, f"{_shown(v)} is not {param.range_text()}")
-            else:
-                out.values[param.key] = Setting(int(number), variable)
-
-    generic = _read_signal_vars(None, get, problem, base, "otlp")
-    for signal, upper in SIGNAL_NAMES.items():
-        key = EXPORTER_FIELD[signal]
-        own = _read_signal_vars(upper, get, problem, base, f"{key}.otlp")
-        env = SignalEnv(
-            fields={**generic, **own},  # a per-signal variable wins over the generic one
-            endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
-        )
-        exporter_var = f"OTEL_{upper}_EXPORTER"
-        if (v := get(exporter_var)) is not None:
-            if v.lower() in EXPORTER_VALUES:
-                env.exporter = Setting(v.lower(), exporter_var)
-            else:
-                listed = ", ".join(f'"{name}"' for name in EXPORTER_VALUES)
-                problem(
-                    exporter_var,
-                    key,
-                    f"{_shown(v)} is not one of {listed} (the "
-                    "exporters this package builds from variables)",
-                )
-        out.signals[signal] = env
-    return out
-
-
 #: The exporter fields the ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*`` variables set, as declared in
 #: the schema (``otlp-http`` holds every field ``otlp-grpc`` has, plus the protocol).
 _FIELD_PARAMS = tuple(
@@ -313,79 +239,79 @@ _FIELD_PARAMS = tuple(
 )
 
 
-def _read_signal_vars(
-    signal: str | None,
-    get: Callable[[str], str | None],
-    problem: Callable[[str, str, str], None],
-    base: Path,
-    key: str,
-) -> dict[str, Setting]:
-    """The generic (``signal`` None) or per-signal field variables, parsed as the schema
-    declares each field (its variable names, unit and choices)."""
-    found: dict[str, Setting] = {}
-    for param in _FIELD_PARAMS:
-        generic, per_signal = param.otel_env
-        name = generic if signal is None else per_signal.replace("{SIGNAL}", signal)
-        if (v := get(name)) is None:
-            continue
-        field = param.key.split(".", 1)[1]
-        value = _parse_field(param, v, base)
-        if isinstance(value, _Bad):
-            for message in value.messages:
-                problem(name, f"{key}.{field}", message)
-        else:
-            found[field] = Setting(value, name)
-    return found
+def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEnv:
+    """Parse every ``OTEL_*`` variable this package honours by the one value parser, as the
+    schema declares the key it feeds; bad values become problems naming the variable."""
+    out = OtelEnv()
+    base = cwd or _files.cwd()
 
-
-@dataclass(frozen=True)
-class _Bad:
-    messages: tuple[str, ...]
-
-
-def _parse_field(param: schema.Param, text: str, base: Path) -> Any:
-    """One field variable's value, or :class:`_Bad` saying why it is refused."""
-    if param.type == "path":
-        path = expand_user(text)
-        return str(path if path.is_absolute() else base / path)
-    if param.type == "table":  # headers: k=v pairs
-        pairs, messages = parse_pairs(text, headers=True)
-        return _Bad(tuple(messages)) if messages else pairs
-    if param.type == "float":  # a timeout, in the variable's unit
-        number = _number(text)
-        scale = 1000.0 if param.otel_unit == "ms" else 1.0
-        if number is None or not param.in_range(number / scale):
-            high = (param.high or 0) * scale
-            unit = "milliseconds" if param.otel_unit == "ms" else "seconds"
-            return _Bad(
-                (f"{_shown(text)} is not a number of {unit} from 0 (no limit) to {high:.0f}",)
+    def read(variable: str, key: str, param: schema.Param) -> Any:
+        """The value of ``variable`` for ``key``; ``None`` when unset, empty or refused."""
+        text = environ.get(variable, "").strip()
+        if not text:
+            return None
+        ctx = Context(f"env {variable}", base, environ, interpolate=False, otel=True)
+        value = parse_value(key, text, param, ctx)
+        if param.key.endswith(".endpoint") and value is not None and not _is_url(value):
+            ctx.problem(
+                key,
+                f"{quote(mask_url(value))} is not a URL; expected http://host:port or "
+                "https://host:port",
             )
-        return number / scale
-    if param.type == "choice":
-        choices = param.otel_choices or param.choices
-        if text.lower() in choices:
-            return text.lower()
-        listed = ", ".join(f'"{c}"' for c in choices)
-        return _Bad((f"{_shown(text)} is not one of {listed}",))
-    # the endpoint: its host and port are checked with the merged settings
-    if text.lower().startswith(("http://", "https://")) and len(text.split("://", 1)[1]) > 0:
-        return text
-    return _Bad(
-        (f'"{mask_url(text)}" is not a URL; expected http://host:port or https://host:port',)
-    )
+            value = None
+        out.problems.extend(ctx.problems)
+        return value
+
+    def fields(signal: str | None, key: str) -> dict[str, Setting]:
+        """The generic (``signal`` None) or per-signal exporter field variables."""
+        found: dict[str, Setting] = {}
+        for param in _FIELD_PARAMS:
+            generic, per_signal = param.otel_env
+            variable = generic if signal is None else per_signal.replace("{SIGNAL}", signal)
+            name = param.key.split(".", 1)[1]
+            if (value := read(variable, f"{key}.{name}", param)) is not None:
+                found[name] = Setting(value, variable)
+        return found
+
+    # OTEL_SERVICE_NAME is declared before OTEL_RESOURCE_ATTRIBUTES: it beats service.name.
+    for param in schema.SETTINGS:
+        if not param.otel_env or param.type == "exporter":
+            continue
+        variable = param.otel_env[0]
+        value = read(variable, param.key, param)
+        if value is None:
+            continue
+        if param.key != "resource_attributes":
+            out.values[param.key] = Setting(value, variable)
+            continue
+        for name, text in value.items():
+            setting = Setting(text, variable)
+            if name == "service.name":
+                out.values.setdefault("service_name", setting)
+            elif name == "service.version":
+                out.values["service_version"] = setting
+            else:
+                out.values[f"resource_attributes.{name}"] = setting
+
+    generic = fields(None, "otlp")
+    for signal, upper in SIGNAL_NAMES.items():
+        key = EXPORTER_FIELD[signal]
+        own = fields(upper, f"{key}.otlp")
+        env = SignalEnv(
+            fields={**generic, **own},  # a per-signal variable wins over the generic one
+            endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
+        )
+        param = schema.SETTINGS_BY_KEY[key]
+        variable = param.otel_env[0]
+        # The kinds this package builds from the variable, read as a choice.
+        choice = replace(param, type="choice", choices=EXPORTER_VALUES)
+        if (kind := read(variable, key, choice)) is not None:
+            env.exporter = Setting(kind, variable)
+        out.signals[signal] = env
+    return out
 
 
-def _shown(text: str) -> str:
-    """A (non-secret) value quoted for a message: shortened, control characters escaped."""
-    short = text if len(text) <= 40 else text[:37] + "..."
-    return '"' + short.encode("unicode_escape").decode("ascii") + '"'
-
-
-def _number(text: str) -> float | None:
-    """A finite number written in a variable (``5``, ``1e3``), else ``None``."""
-    number = parse_number(text)
-    try:
-        value = None if number is None else float(number)
-    except OverflowError:  # 400 digits: beyond any range
-        return None
-    return value if value is not None and math.isfinite(value) else None
+def _is_url(text: str) -> bool:
+    """``http(s)://`` and something after it: the host and port are checked once merged."""
+    scheme, sep, rest = text.partition("://")
+    return bool(sep and rest) and scheme.lower() in ("http", "https")

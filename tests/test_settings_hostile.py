@@ -174,8 +174,7 @@ def test_a_400_digit_override_is_a_named_error(tmp_path: Path) -> None:
         "exporter.otlp-http.timeout": "9" * 400,
     }
     (problem,) = _problems(files=[], environ=_env(tmp_path), overrides=overrides)
-    assert problem.startswith('override exporter.otlp-http.timeout: "999')
-    assert problem.endswith('..." is not a number of seconds from 0 to 2147483.647')
+    assert problem.startswith("override exporter.otlp-http.timeout: expected a number of seconds")
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,8 @@ from codex_otel_config.settings import schema
 from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
 from codex_otel_config.settings.model import expand_user
 
+#: Every declared key (``processors.bsp_max_queue_size``, ``otlp-http.tls.ca-certificate``).
+_PARAMS: dict[str, schema.Param] = {p.key: p for p in schema.ALL_PARAMS}
 #: Header names dynaconf would interpret while merging.
 _RESERVED = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 
@@ -83,14 +85,27 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         else tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
     )
     for raw_key, value in tree.items():
-        key = schema.canonical(str(raw_key), allowed)
+        known = schema.canonical(str(raw_key), schema.TOP_LEVEL_KEYS)
+        if known == "codex_home":
+            ctx.problem(
+                str(raw_key),
+                "is set by the variable CODEX_HOME only (it says where the settings files are)",
+            )
+            continue
+        if known is not None and known not in allowed:  # a settings key in Codex's table
+            ctx.problem(
+                str(raw_key),
+                "is not a key of Codex's [otel] table (Codex would refuse this "
+                "file); set it in a settings file such as $CODEX_HOME/otel.toml",
+            )
+            continue
+        key = _known(str(raw_key), raw_key, allowed, "expected one of", ctx)
         if key is None:
-            _unknown_top(str(raw_key), allowed, ctx)
             continue
         if key == "processors":
-            parsed = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
+            parsed = _declared_table(key, value, key, ctx, takes="expected")
         else:
-            parsed = parse_value(key, value, schema.SETTINGS_BY_KEY[key], ctx)
+            parsed = parse_value(key, value, _PARAMS[key], ctx)
         if parsed is not None:
             out[key] = parsed
     return out
@@ -105,28 +120,6 @@ def parse_value(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
     if param.type == "table":
         return _string_table(key, value, ctx, headers=param.secret)
     return _scalar(key, value, param, ctx)
-
-
-def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
-    known = schema.canonical(raw_key, schema.TOP_LEVEL_KEYS)
-    if known == "codex_home":
-        ctx.problem(
-            raw_key, "is set by the variable CODEX_HOME only (it says where the settings files are)"
-        )
-    elif ctx.codex_config and known is not None:
-        ctx.problem(
-            raw_key,
-            "is not a key of Codex's [otel] table (Codex would refuse this "
-            "file); set it in a settings file such as $CODEX_HOME/otel.toml",
-        )
-    else:
-        ctx.problem(
-            raw_key,
-            "unknown key"
-            + schema.did_you_mean(raw_key, allowed)
-            + "; expected one of "
-            + ", ".join(allowed),
-        )
 
 
 def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
@@ -160,76 +153,67 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
         if from_text and not ctx.otel:
             value = _unquote(value)
     kind = param.type
-    if kind in ("str", "path", "choice"):
-        if not isinstance(value, str):
-            ctx.problem(key, f"expected a string, found {type_name(value)}")
-            return None
-        if kind == "choice":
-            return _choice(key, value, (ctx.otel and param.otel_choices) or param.choices, ctx)
-        if kind == "path":
-            if not value.strip():
-                ctx.problem(key, "expected a file path, found an empty string")
-                return None
-            path = expand_user(value)
-            return str(path if path.is_absolute() else ctx.base_dir / path)
-        if "\n" in value or "\r" in value:
-            ctx.problem(key, "must not contain a line break")
-            return None
-        if param.secret and schema.has_control(value):
-            ctx.problem(key, "contains a control character (its value is not shown)")
-            return None
-        return value
-    if from_text and isinstance(value, str):
-        return _from_text(key, value, param, ctx)
+    text = value if from_text and isinstance(value, str) else None
     if kind == "bool":
-        if not isinstance(value, bool):
-            ctx.problem(key, f"expected a boolean (true or false), found {type_name(value)}")
+        if text is None and isinstance(value, bool):
+            return value
+        parsed = (
+            None
+            if text is None
+            else (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower())
+        )
+        if parsed is None:
+            found = f"found {type_name(value)}" if text is None else f"found {quote(text)}"
+            ctx.problem(key, f"expected a boolean (true or false), {found}")
+        return parsed
+    if kind in ("int", "float"):
+        return _number(key, value, text, param, ctx)
+    if not isinstance(value, str):
+        ctx.problem(key, f"expected a string, found {type_name(value)}")
+        return None
+    if kind == "choice":
+        return _choice(key, value, (ctx.otel and param.otel_choices) or param.choices, ctx)
+    if kind == "path":
+        if not value.strip():
+            ctx.problem(key, "expected a file path, found an empty string")
             return None
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        ctx.problem(key, f"expected a number, found {type_name(value)}")
+        path = expand_user(value)
+        return str(path if path.is_absolute() else ctx.base_dir / path)
+    if "\n" in value or "\r" in value:
+        ctx.problem(key, "must not contain a line break")
         return None
-    if isinstance(value, float) and not math.isfinite(value):
-        ctx.problem(key, "expected a finite number")
+    if param.secret and schema.has_control(value):
+        ctx.problem(key, "contains a control character (its value is not shown)")
         return None
-    if not param.in_range(value):
-        shown = quote(value) if abs(value) < 1e15 else "a larger number"
-        ctx.problem(key, f"expected {param.range_text()}, found {shown}")
-        return None
-    if kind == "int":
-        if isinstance(value, float) and not value.is_integer():
-            ctx.problem(key, f"expected a whole number, found {value}")
-            return None
-        return int(value)
-    return float(value)
+    return value
 
 
 #: Booleans written as text; the specification's variables know only ``true`` and ``false``.
-_BOOLS = {"true": True, "1": True, "yes": True, "on": True}
-_BOOLS |= {"false": False, "0": False, "no": False, "off": False}
 _OTEL_BOOLS = {"true": True, "false": False}
+_BOOLS = {**_OTEL_BOOLS, "1": True, "yes": True, "on": True, "0": False, "no": False, "off": False}
 
 
-def _from_text(key: str, text: str, param: schema.Param, ctx: Context) -> Any:
-    """A boolean or number written as text (an ``OTEL_*`` variable in its declared unit)."""
-    if param.type == "bool":
-        parsed = (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower())
-        if parsed is None:
-            ctx.problem(key, f"{quote(text)} is not a boolean; expected true or false")
-        return parsed
-    expected, number = param.range_text(), parse_number(text)
+def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Context) -> Any:
+    """A number within its declared range, from a native value or ``text`` (an ``OTEL_*``
+    variable counts in its declared unit)."""
+    expected, scale = param.range_text(), 1
     if ctx.otel and param.otel_unit == "ms":  # the variable counts milliseconds, files seconds
         low, high = ((bound or 0) * 1000 for bound in (param.low, param.high))
-        expected = f"a number of milliseconds from {low:.0f} to {high:.0f}"
-        number = None if number is None else number / 1000
-    if (
-        number is None
-        or not param.in_range(number)
-        or (param.type == "int" and not float(number).is_integer())
-    ):
-        ctx.problem(key, f"{quote(text)} is not {expected}")
-        return None
-    return int(number) if param.type == "int" else float(number)
+        expected, scale = f"a number of milliseconds from {low:.0f} to {high:.0f}", 1000
+    number = value if text is None else parse_number(text)
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        number = number / scale if scale != 1 else number
+        # Every numeric key is bounded, so the range also refuses nan and inf.
+        if param.in_range(number) and (param.type == "float" or float(number).is_integer()):
+            return int(number) if param.type == "int" else float(number)
+    if text is not None:
+        found = quote(text)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        found = type_name(value)
+    else:
+        found = "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
+    ctx.problem(key, f"expected {expected}, found {found}")
+    return None
 
 
 _CHOICE_HINTS = {
@@ -264,29 +248,26 @@ def parse_number(text: str) -> float | int | None:
 
 
 def _unquote(text: str) -> str:
-    """A TOML basic or literal string written in a variable or ``--set`` loses its quotes."""
+    """A TOML string written in a variable or ``--set`` loses its quotes."""
     stripped = text.strip()
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
-        if stripped[0] == "'":
-            return stripped[1:-1]
-        import tomllib
-
-        try:
-            parsed = tomllib.loads(f"v = {stripped}")["v"]
-        except tomllib.TOMLDecodeError:
-            return text
+        parsed = _toml_value(stripped)
         return parsed if isinstance(parsed, str) else text
     return text
 
 
 def parse_inline_table(text: str) -> Any:
     """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
-    import tomllib
-
     from codex_otel_config.settings._files import too_deep
 
-    if too_deep(text):
-        return None  # reported as "not a valid TOML inline table"; never parsed
+    # Too deep: reported as "not a valid TOML inline table"; never parsed.
+    return None if too_deep(text) else _toml_value(text)
+
+
+def _toml_value(text: str) -> Any:
+    """One TOML value written as text, else ``None``."""
+    import tomllib
+
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
     except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
@@ -383,25 +364,15 @@ def _known(
     return name
 
 
-#: Every declared key (``processors.bsp_max_queue_size``, ``otlp-http.tls.ca-certificate``).
-_PARAMS: dict[str, schema.Param] = {p.key: p for p in schema.ALL_PARAMS}
-
-
 def _declared_table(
-    key: str,
-    value: Any,
-    names: tuple[str, ...],
-    param_key: str,
-    ctx: Context,
-    *,
-    takes: str,
-    expected: str = "a table",
+    key: str, value: Any, param_key: str, ctx: Context, *, takes: str, expected: str = "a table"
 ) -> dict[str, Any] | None:
     """A table whose entries are declared keys (``processors``, ``tls``), each checked as the
     schema declares ``<param_key>.<name>``."""
     if not isinstance(value, Mapping):
         ctx.problem(key, f"expected {expected}, found {type_name(value)}")
         return None
+    names = tuple(k.removeprefix(param_key + ".") for k in _PARAMS if k.startswith(param_key + "."))
     out: dict[str, Any] = {}
     for raw_name, raw in value.items():
         name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
@@ -509,13 +480,7 @@ def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> 
         if name == "tls":
             expected = f"a table with {', '.join(schema.TLS_KEYS)}"
             parsed = _declared_table(
-                key,
-                value,
-                schema.TLS_KEYS,
-                f"{kind}.tls",
-                ctx,
-                takes="tls takes",
-                expected=expected,
+                key, value, f"{kind}.tls", ctx, takes="tls takes", expected=expected
             )
         else:
             parsed = parse_value(key, value, _PARAMS[f"{kind}.{name}"], ctx)

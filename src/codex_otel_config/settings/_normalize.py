@@ -179,13 +179,18 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
             return None
         path = expand_user(value)
         return str(path if path.is_absolute() else ctx.base_dir / path)
-    if "\n" in value or "\r" in value:
-        ctx.problem(key, "must not contain a line break")
-        return None
-    if param.secret and schema.has_control(value):
-        ctx.problem(key, "contains a control character (its value is not shown)")
+    if message := _bad_text(value, secret=param.secret):
+        ctx.problem(key, message)
         return None
     return value
+
+
+def _bad_text(text: str, *, secret: bool) -> str | None:
+    """Why a string cannot be used: a line break, or any control character in a secret (which
+    is sent in a header)."""
+    if secret and schema.has_control(text):
+        return "contains a control character (its value is not shown)"
+    return "must not contain a line break" if "\n" in text or "\r" in text else None
 
 
 #: Booleans written as text; the specification's variables know only ``true`` and ``false``.
@@ -313,11 +318,8 @@ def _string_table(key: str, value: Any, ctx: Context, *, headers: bool) -> dict[
             continue
         if ctx.raw_strings:
             text = _unquote(text)
-        if "\n" in text or "\r" in text:
-            ctx.problem(child, "must not contain a line break")
-            continue
-        if headers and schema.header_problem(name, text):
-            ctx.problem(child, "contains a control character (its value is not shown)")
+        if message := _bad_text(text, secret=headers):
+            ctx.problem(child, message)
             continue
         out[name] = text
     return out
@@ -354,33 +356,52 @@ def _known(
     """The canonical spelling of ``raw_name``, or ``None`` with an "unknown key" problem."""
     name = schema.canonical(str(raw_name), vocabulary)
     if name is None:
-        ctx.problem(
-            key,
-            "unknown key"
-            + schema.did_you_mean(str(raw_name), vocabulary)
-            + f"; {takes} "
-            + ", ".join(vocabulary),
-        )
+        hint = schema.did_you_mean(str(raw_name), vocabulary)
+        ctx.problem(key, f"unknown key{hint}; {takes} {', '.join(vocabulary)}")
     return name
 
 
 def _declared_table(
     key: str, value: Any, param_key: str, ctx: Context, *, takes: str, expected: str = "a table"
 ) -> dict[str, Any] | None:
-    """A table whose entries are declared keys (``processors``, ``tls``), each checked as the
-    schema declares ``<param_key>.<name>``."""
+    """A table whose entries are declared keys (``processors``, an exporter kind's fields,
+    ``tls``), each checked as the schema declares ``<param_key>.<name>``; a group of declared
+    keys (``tls``) is a table of its own."""
     if not isinstance(value, Mapping):
         ctx.problem(key, f"expected {expected}, found {type_name(value)}")
         return None
-    names = tuple(k.removeprefix(param_key + ".") for k in _PARAMS if k.startswith(param_key + "."))
     out: dict[str, Any] = {}
     for raw_name, raw in value.items():
-        name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
-        if name is not None:
-            parsed = parse_value(f"{key}.{name}", raw, _PARAMS[f"{param_key}.{name}"], ctx)
-            if parsed is not None:
-                out[name] = parsed
+        if param_key == "otlp-grpc" and str(raw_name).lower() == "protocol":
+            ctx.problem(
+                f"{key}.{raw_name}",
+                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
+            )
+            continue
+        name = _known(f"{key}.{raw_name}", raw_name, _names(param_key), takes, ctx)
+        if name is None:
+            continue
+        child, group = f"{key}.{name}", f"{param_key}.{name}"
+        if group in _PARAMS:
+            parsed = parse_value(child, raw, _PARAMS[group], ctx)
+        else:
+            listed = ", ".join(_names(group))
+            parsed = _declared_table(
+                child, raw, group, ctx, takes=f"{name} takes", expected=f"a table with {listed}"
+            )
+        if parsed is not None:
+            out[name] = parsed
+    if param_key == "otlp-http" and "endpoint" in out:
+        out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
     return out
+
+
+def _names(param_key: str) -> tuple[str, ...]:
+    """The names declared under ``param_key`` (``otlp-http`` → ``endpoint``, …, ``tls``, …)."""
+    prefix = param_key + "."
+    return tuple(
+        dict.fromkeys(k[len(prefix) :].split(".")[0] for k in _PARAMS if k.startswith(prefix))
+    )
 
 
 def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
@@ -394,7 +415,21 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
         text = _text(key, value, ctx, secret=False)
         if text is None:
             return None
-        return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
+        text = _unquote(text) if ctx.raw_strings else text
+        kind = schema.canonical(text, schema.EXPORTER_KINDS)
+        if kind in schema.STRING_KINDS:
+            return {kind: {}}
+        if kind is None:
+            ctx.problem(key, _unknown_kind(text))
+            return None
+        table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
+        ctx.problem(
+            key,
+            f'"{kind}" needs a table with an endpoint, not a bare string: write '
+            f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
+            '{ endpoint = "https://…" } })',
+        )
+        return None
     if not isinstance(value, Mapping):
         ctx.problem(
             key,
@@ -422,31 +457,18 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
     if kind is None:
         return None
-    prefix = f"{key}.{kind}"
-    if not isinstance(fields, Mapping):
-        ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
+    if fields and isinstance(fields, Mapping) and not _names(kind):  # none, console
+        ctx.problem(f"{key}.{kind}", f'"{kind}" takes no settings')
         return None
-    if fields and not schema.kind_fields(kind):  # none, console
-        ctx.problem(prefix, f'"{kind}" takes no settings')
-        return None
-    return {kind: _fields(prefix, kind, fields, ctx)}
-
-
-def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None:
-    kind = schema.canonical(text, schema.EXPORTER_KINDS)
-    if kind in schema.STRING_KINDS:
-        return {kind: {}}
-    if kind is None:
-        ctx.problem(key, _unknown_kind(text))
-        return None
-    table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
-    ctx.problem(
-        key,
-        f'"{kind}" needs a table with an endpoint, not a bare string: write '
-        f'{table} with endpoint = "https://…" (or {key} = {{ {kind} = '
-        '{ endpoint = "https://…" } })',
+    parsed = _declared_table(
+        f"{key}.{kind}",
+        fields,
+        kind,
+        ctx,
+        takes=f"{kind} takes",
+        expected=f"a table of {kind} settings",
     )
-    return None
+    return None if parsed is None else {kind: parsed}
 
 
 def _listed(names: tuple[str, ...]) -> str:
@@ -459,33 +481,3 @@ def _unknown_kind(text: str) -> str:
     if text.strip().lower() == "otlp":
         return f'"otlp" is not an exporter kind; use "otlp-http" or "otlp-grpc" (one of {kinds})'
     return f"{quote(text)} is not one of {kinds}" + schema.did_you_mean(text, schema.EXPORTER_KINDS)
-
-
-def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """The fields of one exporter table, each checked as the schema declares it."""
-    out: dict[str, Any] = {}
-    for raw_name, value in fields.items():
-        if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
-            ctx.problem(
-                f"{prefix}.{raw_name}",
-                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
-            )
-            continue
-        name = _known(
-            f"{prefix}.{raw_name}", raw_name, schema.kind_fields(kind), f"{kind} takes", ctx
-        )
-        if name is None:
-            continue
-        key = f"{prefix}.{name}"
-        if name == "tls":
-            expected = f"a table with {', '.join(schema.TLS_KEYS)}"
-            parsed = _declared_table(
-                key, value, f"{kind}.tls", ctx, takes="tls takes", expected=expected
-            )
-        else:
-            parsed = parse_value(key, value, _PARAMS[f"{kind}.{name}"], ctx)
-        if parsed is not None:
-            out[name] = parsed
-            if name == "endpoint" and kind == "otlp-http":
-                out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
-    return out

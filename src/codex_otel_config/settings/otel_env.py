@@ -108,33 +108,16 @@ class OtelEnv:
         warnings: list[str] = []
         for dotted, setting in self.values.items():
             top, _, name = dotted.partition(".")  # a resource attribute name may hold dots
-            if name:
-                data.setdefault(top, {})[name] = setting.value
-            else:
-                data[top] = setting.value
+            node = data.setdefault(top, {}) if name else data
+            node[name or top] = setting.value
             sources[dotted] = setting.source
         for signal, env in self.signals.items():
             key = EXPORTER_FIELD[signal]
-            result = _patch_signal(signal, key, env, current.get(key), is_explicit, source_of)
-            if isinstance(result, str):
-                warnings.append(result)
-            elif result is not None:
-                value, signal_sources = result
-                data[key] = value
-                sources.update(signal_sources)
-                endpoint = env.fields.get("endpoint")
-                if (
-                    endpoint
-                    and not env.endpoint_is_generic
-                    and "otlp-http" in value
-                    and (_path_of(str(endpoint.value)) in ("", "/"))
-                ):
-                    warnings.append(
-                        f"{endpoint.variable} has no path: as the OpenTelemetry "
-                        "specification says, a per-signal endpoint is used as written, so "
-                        f"{signal} are posted to / (collectors listen on /v1/{signal}: add that "
-                        "path to the variable)"
-                    )
+            patched = _patch_signal(
+                signal, key, env, current.get(key), sources, warnings, is_explicit, source_of
+            )
+            if patched is not None:
+                data[key] = patched
         return data, sources, warnings
 
 
@@ -143,76 +126,78 @@ def _patch_signal(
     key: str,
     env: SignalEnv,
     current: Any,
+    sources: dict[str, Source],
+    warnings: list[str],
     is_explicit: Callable[[str], bool],
     source_of: Callable[[str], Source],
-) -> tuple[dict[str, Any], dict[str, Source]] | str | None:
+) -> dict[str, Any] | None:
+    """``{kind: fields}`` of one signal as its variables modify ``current`` (its exporter so
+    far), adding to ``sources`` and ``warnings``; ``None`` leaves the exporter alone."""
     if not env.touches_exporter:
         return None
-    if env.exporter is not None and env.exporter.value in ("none", "console"):
-        return {env.exporter.value: {}}, {key: env.exporter.source}
-    kind_now, fields_now = _split(current)
+    if env.exporter is not None and env.exporter.value != "otlp":  # none, console
+        sources[key] = env.exporter.source
+        return {env.exporter.value: {}}
+    kind, fields = next(iter(current.items())) if isinstance(current, Mapping) else ("none", {})
     endpoint, protocol = env.fields.get("endpoint"), env.fields.get("protocol")
-    sources: dict[str, Source] = {}
-    created = False
-    if kind_now in ("otlp-http", "otlp-grpc"):
-        base_kind = kind_now
-        kind_source: Setting | None = None
-    elif env.exporter is not None or endpoint is not None:
-        if env.exporter is None and is_explicit(key) and endpoint is not None:
-            return (
+    origin: Setting | None = None  # the variable that chose the kind, if one did
+    created = kind not in ("otlp-http", "otlp-grpc")
+    if created:
+        if env.exporter is None and endpoint is None:
+            return None  # none/statsig/console: field variables have nothing to modify
+        if env.exporter is None and endpoint is not None and is_explicit(key):
+            warnings.append(
                 f"{endpoint.variable} is not applied to {signal}: {key} is "
-                f'"{kind_now}" ({source_of(key).describe()}); set '
+                f'"{kind}" ({source_of(key).describe()}); set '
                 f"OTEL_{SIGNAL_NAMES[signal]}_EXPORTER=otlp to override it"
             )
-        base_kind = "otlp-http"
-        fields_now = {}
-        created = True
-        kind_source = env.exporter or endpoint
-    else:
-        return None  # none/statsig: field variables have nothing to modify
-    new_kind = base_kind
-    patch: dict[str, Any] = {}
+            return None
+        kind, fields, origin = "otlp-http", {}, env.exporter or endpoint
+    new_kind, patch = kind, {}
     if protocol is not None:
         new_kind = "otlp-grpc" if protocol.value == "grpc" else "otlp-http"
-        if new_kind == "otlp-http":
-            patch["protocol"] = "json" if protocol.value == "http/json" else "binary"
-            sources[f"{key}.otlp-http.protocol"] = protocol.source
-        if new_kind != base_kind:
-            kind_source = protocol
+        if new_kind != kind:
+            origin = protocol
             # Carry the configured fields over to the other transport, with their provenance.
-            for name, value in fields_now.items():
-                if name not in schema.kind_fields(new_kind):  # protocol, signal_path
-                    continue
-                patch[name] = value
-                for leaf in leaves(name, value):
-                    sources[f"{key}.{new_kind}.{leaf}"] = source_of(f"{key}.{base_kind}.{leaf}")
-    if kind_source is not None:
-        sources[key] = kind_source.source
+            for name, value in fields.items():
+                if name in schema.kind_fields(new_kind):  # not protocol, signal_path
+                    patch[name] = value
+                    for leaf in leaves(name, value):
+                        sources[f"{key}.{new_kind}.{leaf}"] = source_of(f"{key}.{kind}.{leaf}")
+    if origin is not None:
+        sources[key] = origin.source
     prefix = f"{key}.{new_kind}"
     if endpoint is None and created:
-        default = DEFAULT_GRPC_ENDPOINT if new_kind == "otlp-grpc" else DEFAULT_HTTP_ENDPOINT
-        patch["endpoint"] = default
         if new_kind == "otlp-http":
-            patch["signal_path"] = "if-no-path"
+            patch.update(endpoint=DEFAULT_HTTP_ENDPOINT, signal_path="if-no-path")
+        else:
+            patch["endpoint"] = DEFAULT_GRPC_ENDPOINT
         sources[f"{prefix}.endpoint"] = Source(
             layer="derived", note="the OTLP default endpoint; no endpoint variable is set"
         )
     for name, setting in env.fields.items():
+        value = setting.value
         if name == "protocol":
-            continue
+            if new_kind == "otlp-grpc":
+                continue  # the kind says it
+            value = "json" if value == "http/json" else "binary"
         if name == "headers":  # added to the configured headers
-            patch["headers"] = {**patch.get("headers", {}), **setting.value}
-            for header in setting.value:
-                sources[f"{prefix}.headers.{header}"] = setting.source
+            patch["headers"] = {**patch.get("headers", {}), **value}
+            sources.update({f"{prefix}.headers.{header}": setting.source for header in value})
             continue
         group, _, leaf = name.rpartition(".")  # "tls.ca-certificate" nests under "tls"
-        node = patch.setdefault(group, {}) if group else patch
-        node[leaf] = setting.value
+        (patch.setdefault(group, {}) if group else patch)[leaf] = value
         sources[f"{prefix}.{name}"] = setting.source
         if name == "endpoint" and new_kind == "otlp-http":
             # The spec: the generic endpoint always gets v1/<signal>; a per-signal one never.
             patch["signal_path"] = "append" if env.endpoint_is_generic else "verbatim"
-    return {new_kind: patch}, sources
+            if not env.endpoint_is_generic and _path_of(value) in ("", "/"):
+                warnings.append(
+                    f"{setting.variable} has no path: as the OpenTelemetry specification says, "
+                    f"a per-signal endpoint is used as written, so {signal} are posted to / "
+                    f"(collectors listen on /v1/{signal}: add that path to the variable)"
+                )
+    return {new_kind: patch}
 
 
 def _path_of(url: str) -> str | None:
@@ -221,13 +206,6 @@ def _path_of(url: str) -> str | None:
         return urlsplit(url).path
     except ValueError:
         return None
-
-
-def _split(current: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(current, Mapping) and len(current) == 1:
-        kind, fields = next(iter(current.items()))
-        return str(kind), dict(fields) if isinstance(fields, Mapping) else {}
-    return "none", {}
 
 
 # -- parsing ------------------------------------------------------------------------------

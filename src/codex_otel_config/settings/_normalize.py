@@ -8,6 +8,7 @@ dotted key and the layer, and no message ever contains a secret value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 from collections.abc import Mapping
@@ -76,6 +77,14 @@ def quote(value: object) -> str:
     return '"' + "".join(f"\\u{ord(c):04x}" if schema.has_control(c) else c for c in text) + '"'
 
 
+#: Why a declared top-level key is refused in this layer.
+_NOT_HERE = {
+    "codex_home": "is set by the variable CODEX_HOME only (it says where the settings files are)",
+    "[otel]": "is not a key of Codex's [otel] table (Codex would refuse this file); set it in a "
+    "settings file such as $CODEX_HOME/otel.toml",
+}
+
+
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """The canonical form of one layer's data; problems go to ``ctx.problems``."""
     out: dict[str, Any] = {}
@@ -86,18 +95,8 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     )
     for raw_key, value in tree.items():
         known = schema.canonical(str(raw_key), schema.TOP_LEVEL_KEYS)
-        if known == "codex_home":
-            ctx.problem(
-                str(raw_key),
-                "is set by the variable CODEX_HOME only (it says where the settings files are)",
-            )
-            continue
-        if known is not None and known not in allowed:  # a settings key in Codex's table
-            ctx.problem(
-                str(raw_key),
-                "is not a key of Codex's [otel] table (Codex would refuse this "
-                "file); set it in a settings file such as $CODEX_HOME/otel.toml",
-            )
+        if known is not None and known not in allowed:  # codex_home, or not for Codex's table
+            ctx.problem(str(raw_key), _NOT_HERE.get(known, _NOT_HERE["[otel]"]))
             continue
         key = _known(str(raw_key), raw_key, allowed, "expected one of", ctx)
         if key is None:
@@ -242,13 +241,9 @@ def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any
 def parse_number(text: str) -> float | int | None:
     """A finite number written as text (``5``, ``1e3``), else ``None``."""
     for number_type in (int, float):
-        try:
+        with contextlib.suppress(ValueError, OverflowError):  # OverflowError: 400 digits
             number = number_type(text.strip())
             return number if math.isfinite(number) else None
-        except ValueError:
-            continue
-        except OverflowError:  # 400 digits: beyond any range
-            return None
     return None
 
 

@@ -19,9 +19,11 @@ into a layer fragment against the settings resolved so far, because the standard
 * The generic endpoint gets ``v1/<signal>`` appended for OTLP/HTTP even when it has a path; a
   per-signal endpoint is used verbatim (one with no path means the root path, as the spec
   says, with a warning): the rule is stored with the value (``signal_path``) and applied by
-  :func:`~codex_otel_config.settings.model.signal_endpoint`. Timeouts are milliseconds (``0``:
-  no limit). Header and resource attribute values are percent-decoded. An empty variable
-  counts as unset. The exporter fields are parsed as ``schema.py`` declares them.
+  :func:`~codex_otel_config.settings.model.signal_endpoint`.
+
+Every value is parsed by :func:`~codex_otel_config.settings._normalize.parse_value`, the parser
+of every layer, as ``schema.py`` declares the key the variable feeds (in the variable's unit and
+spellings); an empty variable counts as unset.
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source
 from codex_otel_config.settings.redact import mask_url
 
-#: The ``{SIGNAL}`` of the per-signal variables.
-SIGNAL_NAMES: dict[Signal, str] = {signal: signal.upper() for signal in SIGNALS}
 #: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
-EXPORTER_VALUES = ("otlp", "console", "none")
+EXPORTERS = ("otlp", "console", "none")
+#: ``OTEL_RESOURCE_ATTRIBUTES`` entries that set a key of their own (the specification's names).
+_ATTRIBUTE_KEYS = {"service.name": "service_name", "service.version": "service_version"}
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
 DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
 
@@ -149,7 +151,7 @@ def _patch_signal(
             warnings.append(
                 f"{endpoint.variable} is not applied to {signal}: {key} is "
                 f'"{kind}" ({source_of(key).describe()}); set '
-                f"OTEL_{SIGNAL_NAMES[signal]}_EXPORTER=otlp to override it"
+                f"OTEL_{signal.upper()}_EXPORTER=otlp to override it"
             )
             return None
         kind, fields, origin = "otlp-http", {}, env.exporter or endpoint
@@ -223,7 +225,7 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
     out = OtelEnv()
     base = cwd or _files.cwd()
 
-    def read(variable: str, key: str, param: schema.Param) -> Any:
+    def read(variable: str, key: str, param: schema.Param) -> Setting | None:
         """The value of ``variable`` for ``key``; ``None`` when unset, empty or refused."""
         text = environ.get(variable, "").strip()
         if not text:
@@ -238,7 +240,7 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
             )
             value = None
         out.problems.extend(ctx.problems)
-        return value
+        return None if value is None else Setting(value, variable)
 
     def fields(signal: str | None, key: str) -> dict[str, Setting]:
         """The generic (``signal`` None) or per-signal exporter field variables."""
@@ -247,45 +249,34 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
             generic, per_signal = param.otel_env
             variable = generic if signal is None else per_signal.replace("{SIGNAL}", signal)
             name = param.key.split(".", 1)[1]
-            if (value := read(variable, f"{key}.{name}", param)) is not None:
-                found[name] = Setting(value, variable)
+            if (setting := read(variable, f"{key}.{name}", param)) is not None:
+                found[name] = setting
         return found
 
-    # OTEL_SERVICE_NAME is declared before OTEL_RESOURCE_ATTRIBUTES: it beats service.name.
     for param in schema.SETTINGS:
         if not param.otel_env or param.type == "exporter":
             continue
-        variable = param.otel_env[0]
-        value = read(variable, param.key, param)
-        if value is None:
+        if (setting := read(param.otel_env[0], param.key, param)) is None:
             continue
-        if param.key != "resource_attributes":
-            out.values[param.key] = Setting(value, variable)
+        if param.type != "table":
+            out.values[param.key] = setting
             continue
-        for name, text in value.items():
-            setting = Setting(text, variable)
-            if name == "service.name":
-                out.values.setdefault("service_name", setting)
-            elif name == "service.version":
-                out.values["service_version"] = setting
-            else:
-                out.values[f"resource_attributes.{name}"] = setting
+        # OTEL_SERVICE_NAME, declared (so read) first, beats a service.name attribute.
+        for name, text in setting.value.items():
+            dotted = _ATTRIBUTE_KEYS.get(name, f"resource_attributes.{name}")
+            out.values.setdefault(dotted, Setting(text, setting.variable))
 
     generic = fields(None, "otlp")
-    for signal, upper in SIGNAL_NAMES.items():
+    for signal in SIGNALS:
         key = EXPORTER_FIELD[signal]
-        own = fields(upper, f"{key}.otlp")
-        env = SignalEnv(
+        own = fields(signal.upper(), f"{key}.otlp")
+        param = schema.SETTINGS_BY_KEY[key]
+        out.signals[signal] = SignalEnv(
+            # The kinds this package builds from the variable, read as a choice.
+            exporter=read(param.otel_env[0], key, replace(param, type="choice", choices=EXPORTERS)),
             fields={**generic, **own},  # a per-signal variable wins over the generic one
             endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
         )
-        param = schema.SETTINGS_BY_KEY[key]
-        variable = param.otel_env[0]
-        # The kinds this package builds from the variable, read as a choice.
-        choice = replace(param, type="choice", choices=EXPORTER_VALUES)
-        if (kind := read(variable, key, choice)) is not None:
-            env.exporter = Setting(kind, variable)
-        out.signals[signal] = env
     return out
 
 

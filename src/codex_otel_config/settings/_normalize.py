@@ -77,6 +77,8 @@ def quote(value: object) -> str:
     return '"' + "".join(f"\\u{ord(c):04x}" if schema.has_control(c) else c for c in text) + '"'
 
 
+#: The top-level keys a layer may set (``codex_home`` comes from ``CODEX_HOME`` only).
+_LAYER_KEYS = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
 #: Why a declared top-level key is refused in this layer.
 _NOT_HERE = {
     "codex_home": "is set by the variable CODEX_HOME only (it says where the settings files are)",
@@ -88,11 +90,7 @@ _NOT_HERE = {
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """The canonical form of one layer's data; problems go to ``ctx.problems``."""
     out: dict[str, Any] = {}
-    allowed = (
-        schema.CODEX_CONFIG_KEYS
-        if ctx.codex_config
-        else tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
-    )
+    allowed = schema.CODEX_CONFIG_KEYS if ctx.codex_config else _LAYER_KEYS
     for raw_key, value in tree.items():
         known = schema.canonical(str(raw_key), schema.TOP_LEVEL_KEYS)
         if known is not None and known not in allowed:  # codex_home, or not for Codex's table
@@ -154,17 +152,12 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
     kind = param.type
     text = value if from_text and isinstance(value, str) else None
     if kind == "bool":
-        if text is None and isinstance(value, bool):
+        if text is not None:
+            value = (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower(), text)
+        if isinstance(value, bool):
             return value
-        parsed = (
-            None
-            if text is None
-            else (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower())
-        )
-        if parsed is None:
-            found = f"found {type_name(value)}" if text is None else f"found {quote(text)}"
-            ctx.problem(key, f"expected a boolean (true or false), {found}")
-        return parsed
+        ctx.problem(key, f"expected a boolean (true or false), found {_found(value, text)}")
+        return None
     if kind in ("int", "float"):
         return _number(key, value, text, param, ctx)
     if not isinstance(value, str):
@@ -210,14 +203,17 @@ def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Co
         # Every numeric key is bounded, so the range also refuses nan and inf.
         if param.in_range(number) and (param.type == "float" or float(number).is_integer()):
             return int(number) if param.type == "int" else float(number)
-    if text is not None:
-        found = quote(text)
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        found = type_name(value)
-    else:
-        found = "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
-    ctx.problem(key, f"expected {expected}, found {found}")
+    ctx.problem(key, f"expected {expected}, found {_found(value, text)}")
     return None
+
+
+def _found(value: Any, text: str | None) -> str:
+    """What a message says was found: the text as written, a number, or the type of value."""
+    if text is not None:
+        return quote(text)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return type_name(value)
+    return "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
 
 
 _CHOICE_HINTS = {
@@ -294,11 +290,9 @@ def _string_table(key: str, value: Any, ctx: Context, *, headers: bool) -> dict[
     for raw_name, raw in value.items():
         name = str(raw_name).strip().lower() if headers else str(raw_name).strip()
         child = f"{key}.{name}"
-        if headers and name in _RESERVED:
-            ctx.problem(child, "is a reserved name")
-            continue
-        if headers and (message := schema.header_problem(name, "")):
-            ctx.problem(child, message)
+        bad_name = "is a reserved name" if name in _RESERVED else schema.header_problem(name, "")
+        if headers and bad_name:
+            ctx.problem(child, bad_name)
             continue
         if not name:
             ctx.problem(key, "has an empty name")
@@ -432,20 +426,16 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
             f"exporter kind, found {type_name(value)}",
         )
         return None
-    if not value:
-        ctx.problem(
-            key,
-            f"an exporter table needs one key naming its kind: {_listed(schema.EXPORTER_KINDS)}",
-        )
-        return None
     for raw_kind in value:
         if schema.canonical(str(raw_kind), schema.EXPORTER_KINDS) is None:
             ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
-    if len(value) > 1:
+    if len(value) != 1:
+        named, kinds = _listed(tuple(map(str, value))), _listed(schema.EXPORTER_KINDS)
         ctx.problem(
             key,
-            f"names {len(value)} exporter kinds ({_listed(tuple(map(str, value)))}); a signal "
-            "has exactly one exporter",
+            f"names {len(value)} exporter kinds ({named}); a signal has exactly one exporter"
+            if value
+            else f"an exporter table needs one key naming its kind: {kinds}",
         )
         return None
     ((raw_kind, fields),) = value.items()

@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
@@ -193,21 +192,14 @@ def _patch_signal(
         if name == "endpoint" and new_kind == "otlp-http":
             # The spec: the generic endpoint always gets v1/<signal>; a per-signal one never.
             patch["signal_path"] = "append" if env.endpoint_is_generic else "verbatim"
-            if not env.endpoint_is_generic and _path_of(value) in ("", "/"):
+            # No path (a query or fragment is refused when built): what follows host:port.
+            if not env.endpoint_is_generic and not value.partition("://")[2].partition("/")[2]:
                 warnings.append(
                     f"{setting.variable} has no path: as the OpenTelemetry specification says, "
                     f"a per-signal endpoint is used as written, so {signal} are posted to / "
                     f"(collectors listen on /v1/{signal}: add that path to the variable)"
                 )
     return {new_kind: patch}
-
-
-def _path_of(url: str) -> str | None:
-    """The path of ``url``; ``None`` when it cannot be parsed (the builder reports that)."""
-    try:
-        return urlsplit(url).path
-    except ValueError:
-        return None
 
 
 # -- parsing ------------------------------------------------------------------------------

@@ -99,10 +99,10 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         key = _known(str(raw_key), raw_key, allowed, "expected one of", ctx)
         if key is None:
             continue
-        if key == "processors":
-            parsed = _declared_table(key, value, key, ctx, takes="expected")
-        else:
+        if key in _PARAMS:
             parsed = parse_value(key, value, _PARAMS[key], ctx)
+        else:  # a group of declared keys: processors
+            parsed = _declared_table(key, value, key, ctx)
         if parsed is not None:
             out[key] = parsed
     return out
@@ -350,14 +350,13 @@ def _known(
     return name
 
 
-def _declared_table(
-    key: str, value: Any, param_key: str, ctx: Context, *, takes: str, expected: str = "a table"
-) -> dict[str, Any] | None:
+def _declared_table(key: str, value: Any, param_key: str, ctx: Context) -> dict[str, Any] | None:
     """A table whose entries are declared keys (``processors``, an exporter kind's fields,
     ``tls``), each checked as the schema declares ``<param_key>.<name>``; a group of declared
     keys (``tls``) is a table of its own."""
+    label = param_key.rpartition(".")[2]
     if not isinstance(value, Mapping):
-        ctx.problem(key, f"expected {expected}, found {type_name(value)}")
+        ctx.problem(key, f"expected a table of {label} settings, found {type_name(value)}")
         return None
     out: dict[str, Any] = {}
     for raw_name, raw in value.items():
@@ -367,17 +366,14 @@ def _declared_table(
                 "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
             )
             continue
-        name = _known(f"{key}.{raw_name}", raw_name, _names(param_key), takes, ctx)
+        name = _known(f"{key}.{raw_name}", raw_name, _names(param_key), f"{label} takes", ctx)
         if name is None:
             continue
         child, group = f"{key}.{name}", f"{param_key}.{name}"
         if group in _PARAMS:
             parsed = parse_value(child, raw, _PARAMS[group], ctx)
         else:
-            listed = ", ".join(_names(group))
-            parsed = _declared_table(
-                child, raw, group, ctx, takes=f"{name} takes", expected=f"a table with {listed}"
-            )
+            parsed = _declared_table(child, raw, group, ctx)
         if parsed is not None:
             out[name] = parsed
     if param_key == "otlp-http" and "endpoint" in out:
@@ -445,14 +441,7 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     if fields and isinstance(fields, Mapping) and not _names(kind):  # none, console
         ctx.problem(f"{key}.{kind}", f'"{kind}" takes no settings')
         return None
-    parsed = _declared_table(
-        f"{key}.{kind}",
-        fields,
-        kind,
-        ctx,
-        takes=f"{kind} takes",
-        expected=f"a table of {kind} settings",
-    )
+    parsed = _declared_table(f"{key}.{kind}", fields, kind, ctx)
     return None if parsed is None else {kind: parsed}
 
 

@@ -113,33 +113,30 @@ class OtelEnv:
             node[name or top] = setting.value
             sources[dotted] = setting.source
         for signal, env in self.signals.items():
-            key = EXPORTER_FIELD[signal]
-            patched = _patch_signal(
-                signal, key, env, current.get(key), sources, warnings, is_explicit, source_of
-            )
+            patched = _patch_signal(signal, env, current, sources, warnings, is_explicit, source_of)
             if patched is not None:
-                data[key] = patched
+                data[EXPORTER_FIELD[signal]] = patched
         return data, sources, warnings
 
 
 def _patch_signal(
     signal: Signal,
-    key: str,
     env: SignalEnv,
-    current: Any,
+    current: Mapping[str, Any],
     sources: dict[str, Source],
     warnings: list[str],
     is_explicit: Callable[[str], bool],
     source_of: Callable[[str], Source],
 ) -> dict[str, Any] | None:
-    """``{kind: fields}`` of one signal as its variables modify ``current`` (its exporter so
-    far), adding to ``sources`` and ``warnings``; ``None`` leaves the exporter alone."""
+    """``{kind: fields}`` of one signal as its variables modify its exporter in ``current``,
+    adding to ``sources`` and ``warnings``; ``None`` leaves the exporter alone."""
+    key = EXPORTER_FIELD[signal]
     if not env.touches_exporter:
         return None
     if env.exporter is not None and env.exporter.value != "otlp":  # none, console
         sources[key] = env.exporter.source
         return {env.exporter.value: {}}
-    kind, fields = next(iter(current.items())) if isinstance(current, Mapping) else ("none", {})
+    kind, fields = next(iter((current.get(key) or {"none": {}}).items()))
     endpoint, protocol = env.fields.get("endpoint"), env.fields.get("protocol")
     origin: Setting | None = None  # the variable that chose the kind, if one did
     created = kind not in ("otlp-http", "otlp-grpc")

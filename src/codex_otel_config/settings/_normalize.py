@@ -79,12 +79,12 @@ def quote(value: object) -> str:
 
 #: The top-level keys a layer may set (``codex_home`` comes from ``CODEX_HOME`` only).
 _LAYER_KEYS = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
-#: Why a declared top-level key is refused in this layer.
-_NOT_HERE = {
-    "codex_home": "is set by the variable CODEX_HOME only (it says where the settings files are)",
-    "[otel]": "is not a key of Codex's [otel] table (Codex would refuse this file); set it in a "
-    "settings file such as $CODEX_HOME/otel.toml",
-}
+#: Why a declared top-level key is refused: ``codex_home`` in any layer, another in Codex's table.
+_CODEX_HOME_ONLY = "is set by the variable CODEX_HOME only (it says where the settings files are)"
+_NOT_FOR_CODEX = (
+    "is not a key of Codex's [otel] table (Codex would refuse this file); set it in a settings "
+    "file such as $CODEX_HOME/otel.toml"
+)
 
 
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -93,8 +93,8 @@ def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     allowed = schema.CODEX_CONFIG_KEYS if ctx.codex_config else _LAYER_KEYS
     for raw_key, value in tree.items():
         known = schema.canonical(str(raw_key), schema.TOP_LEVEL_KEYS)
-        if known is not None and known not in allowed:  # codex_home, or not for Codex's table
-            ctx.problem(str(raw_key), _NOT_HERE.get(known, _NOT_HERE["[otel]"]))
+        if known is not None and known not in allowed:
+            ctx.problem(str(raw_key), _CODEX_HOME_ONLY if known == "codex_home" else _NOT_FOR_CODEX)
             continue
         key = _known(str(raw_key), raw_key, allowed, "expected one of", ctx)
         if key is None:

@@ -156,7 +156,8 @@ def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
             value = (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower(), text)
         if isinstance(value, bool):
             return value
-        ctx.problem(key, f"expected a boolean (true or false), found {_found(value, text)}")
+        found = type_name(value) if text is None else quote(text)
+        ctx.problem(key, f"expected a boolean (true or false), found {found}")
         return None
     if kind in ("int", "float"):
         return _number(key, value, text, param, ctx)
@@ -203,17 +204,14 @@ def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Co
         # Every numeric key is bounded, so the range also refuses nan and inf.
         if param.in_range(number) and (param.type == "float" or float(number).is_integer()):
             return int(number) if param.type == "int" else float(number)
-    ctx.problem(key, f"expected {expected}, found {_found(value, text)}")
-    return None
-
-
-def _found(value: Any, text: str | None) -> str:
-    """What a message says was found: the text as written, a number, or the type of value."""
     if text is not None:
-        return quote(text)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return type_name(value)
-    return "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
+        found = quote(text)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        found = type_name(value)
+    else:
+        found = "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
+    ctx.problem(key, f"expected {expected}, found {found}")
+    return None
 
 
 _CHOICE_HINTS = {

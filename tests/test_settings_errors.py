@@ -112,7 +112,7 @@ def test_top_level_settings_keys_act_as_default(tmp_path: Path) -> None:
         ("service_name = 42", "service_name: expected a string, found an integer"),
         (
             '[default.exporter.otlp-http]\nendpoint = "https://c"\ntimeout = "soon"',
-            "exporter.otlp-http.timeout: expected a number, found a string",
+            "exporter.otlp-http.timeout: expected a number of seconds from 0 to 2147483.647, found a string",  # noqa: E501
         ),
         (
             '[default.exporter.otlp-http]\nendpoint = "https://c"\ntimeout = -1',
@@ -128,7 +128,7 @@ def test_top_level_settings_keys_act_as_default(tmp_path: Path) -> None:
         ),
         (
             "[default.processors]\nbsp_max_queue_size = 1.5",
-            "processors.bsp_max_queue_size: expected a whole number, found 1.5",
+            'processors.bsp_max_queue_size: expected a whole number from 1 to 1000000, found "1.5"',
         ),
     ],
 )
@@ -396,7 +396,7 @@ def test_a_missing_endpoint_names_the_variable_that_chose_the_exporter(tmp_path:
 
 def test_bad_codex_variable_value_names_the_variable(tmp_path: Path) -> None:
     assert one_problem(tmp_path, {"CODEX_OTEL_LOG_USER_PROMPT": "maybe"}) == (
-        'env CODEX_OTEL_LOG_USER_PROMPT log_user_prompt: "maybe" is not a boolean; expected true or false'  # noqa: E501
+        'env CODEX_OTEL_LOG_USER_PROMPT log_user_prompt: expected a boolean (true or false), found "maybe"'  # noqa: E501
     )
 
 

@@ -286,12 +286,12 @@ def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
         (
             "OTEL_EXPORTER_OTLP_TIMEOUT",
             "ten",
-            'env OTEL_EXPORTER_OTLP_TIMEOUT otlp.timeout: "ten" is not a number of milliseconds from 0 (no limit)',  # noqa: E501
+            'env OTEL_EXPORTER_OTLP_TIMEOUT otlp.timeout: expected a number of milliseconds from 0 to 2147483647, found "ten"',  # noqa: E501
         ),
         (
             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
             "-5",
-            'env OTEL_EXPORTER_OTLP_TRACES_TIMEOUT trace_exporter.otlp.timeout: "-5" is not a number of',  # noqa: E501
+            "env OTEL_EXPORTER_OTLP_TRACES_TIMEOUT trace_exporter.otlp.timeout: expected a number of milliseconds",  # noqa: E501
         ),
         (
             "OTEL_EXPORTER_OTLP_COMPRESSION",
@@ -311,12 +311,12 @@ def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
         (
             "OTEL_SDK_DISABLED",
             "yes-please",
-            'env OTEL_SDK_DISABLED sdk_disabled: "yes-please" is not one of "true", "false"',
+            'env OTEL_SDK_DISABLED sdk_disabled: expected a boolean (true or false), found "yes-please"',  # noqa: E501
         ),
         (
             "OTEL_BSP_MAX_QUEUE_SIZE",
             "lots",
-            'env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_queue_size: "lots" is not a whole number',  # noqa: E501
+            'env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_queue_size: expected a whole number from 1 to 1000000, found "lots"',  # noqa: E501
         ),
     ],
 )

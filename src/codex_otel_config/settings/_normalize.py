@@ -8,6 +8,7 @@ dotted key and the layer, and no message ever contains a secret value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 from collections.abc import Mapping
@@ -21,13 +22,20 @@ from codex_otel_config.settings import schema
 from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
 from codex_otel_config.settings.model import expand_user
 
+#: Every declared key (``processors.bsp_max_queue_size``, ``otlp-http.tls.ca-certificate``).
+_PARAMS: dict[str, schema.Param] = {p.key: p for p in schema.ALL_PARAMS}
 #: Header names dynaconf would interpret while merging.
 _RESERVED = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 
 
 @dataclass
 class Context:
-    """How to read one layer: where it is, how paths resolve, whether strings are raw text."""
+    """How to read one layer: where it is, how paths resolve, how its values are written.
+
+    ``raw_strings``: values are text typed in a variable or ``--set`` (TOML quoting and inline
+    tables allowed). ``otel``: values are text as the OpenTelemetry specification writes its
+    ``OTEL_*`` variables (the schema's ``otel_unit`` and ``otel_choices``; booleans are
+    ``true``/``false``; lists are ``k=v,…``; no TOML quoting)."""
 
     layer: str
     base_dir: Path
@@ -36,6 +44,7 @@ class Context:
     interpolate: bool = True
     codex_config: bool = False
     table_hint: str = "default"
+    otel: bool = False
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, key: str, message: str) -> None:
@@ -59,74 +68,55 @@ def type_name(value: object) -> str:
 
 
 def quote(value: object) -> str:
-    """A value as it would be written in TOML, shortened; never call it on a secret."""
+    """A value as TOML would write it (control characters escaped), shortened; never call it
+    on a secret."""
     text = str(value)
     if len(text) > 80:
         text = text[:77] + "..."
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\u{ord(c):04x}" if schema.has_control(c) else c for c in text) + '"'
+
+
+#: The top-level keys a layer may set (``codex_home`` comes from ``CODEX_HOME`` only).
+_LAYER_KEYS = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
+#: Why a declared top-level key is refused: ``codex_home`` in any layer, another in Codex's table.
+_CODEX_HOME_ONLY = "is set by the variable CODEX_HOME only (it says where the settings files are)"
+_NOT_FOR_CODEX = (
+    "is not a key of Codex's [otel] table (Codex would refuse this file); set it in a settings "
+    "file such as $CODEX_HOME/otel.toml"
+)
 
 
 def normalize(tree: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """The canonical form of one layer's data; problems go to ``ctx.problems``."""
     out: dict[str, Any] = {}
-    allowed = (
-        schema.CODEX_CONFIG_KEYS
-        if ctx.codex_config
-        else tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
-    )
+    allowed = schema.CODEX_CONFIG_KEYS if ctx.codex_config else _LAYER_KEYS
     for raw_key, value in tree.items():
-        key = schema.canonical(str(raw_key), allowed)
+        known = schema.canonical(str(raw_key), schema.TOP_LEVEL_KEYS)
+        if known is not None and known not in allowed:
+            ctx.problem(str(raw_key), _CODEX_HOME_ONLY if known == "codex_home" else _NOT_FOR_CODEX)
+            continue
+        key = _known(str(raw_key), raw_key, allowed, "expected one of", ctx)
         if key is None:
-            _unknown_top(str(raw_key), allowed, ctx)
             continue
-        if key == "processors":
-            table = _declared_table(key, value, schema.PROCESSOR_KEYS, key, ctx, takes="expected")
-            if table is not None:
-                out[key] = table
-            continue
-        param = schema.SETTINGS_BY_KEY[key]
-        if param.type == "exporter":
-            exporter = _exporter(key, value, ctx)
-            if exporter is not None:
-                out[key] = exporter
-        elif param.type == "table":
-            attrs = _string_table(key, value, ctx, secret=False, lower=False)
-            if attrs is not None:
-                out[key] = attrs
-        else:
-            scalar = _scalar(key, value, param, ctx)
-            if scalar is not _INVALID:
-                out[key] = scalar
+        if key in _PARAMS:
+            parsed = parse_value(key, value, _PARAMS[key], ctx)
+        else:  # a group of declared keys: processors
+            parsed = _declared_table(key, value, key, ctx)
+        if parsed is not None:
+            out[key] = parsed
     return out
 
 
-def _unknown_top(raw_key: str, allowed: tuple[str, ...], ctx: Context) -> None:
-    known = schema.canonical(raw_key, schema.TOP_LEVEL_KEYS)
-    if known == "codex_home":
-        ctx.problem(
-            raw_key, "is set by the variable CODEX_HOME only (it says where the settings files are)"
-        )
-    elif ctx.codex_config and known is not None:
-        ctx.problem(
-            raw_key,
-            "is not a key of Codex's [otel] table (Codex would refuse this "
-            "file); set it in a settings file such as $CODEX_HOME/otel.toml",
-        )
-    else:
-        ctx.problem(
-            raw_key,
-            "unknown key"
-            + schema.did_you_mean(raw_key, allowed)
-            + "; expected one of "
-            + ", ".join(allowed),
-        )
-
-
-class _Invalid:
-    pass
-
-
-_INVALID: Any = _Invalid()
+def parse_value(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
+    """``value`` checked as the schema declares ``param`` (and parsed, when the layer writes
+    text): the one value parser of every layer. ``None`` when refused (the problems, naming
+    ``key``, go to ``ctx``)."""
+    if param.type == "exporter":
+        return _exporter(key, value, ctx)
+    if param.type == "table":
+        return _string_table(key, value, ctx, headers=param.secret)
+    return _scalar(key, value, param, ctx)
 
 
 def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
@@ -149,73 +139,79 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
 
 
 def _scalar(key: str, value: Any, param: schema.Param, ctx: Context) -> Any:
-    """One scalar checked against its declared type (strings from variables are parsed)."""
-    secret = param.secret
-    from_text = ctx.raw_strings
+    """One scalar checked against its declared type; text (a variable, ``--set``, a ``${…}``
+    reference) is parsed."""
+    from_text = ctx.raw_strings or ctx.otel
     if isinstance(value, str):
-        had_reference = ctx.interpolate and has_reference(value)
-        expanded = _text(key, value, ctx, secret=secret)
-        if expanded is None:
-            return _INVALID
-        value = expanded
-        from_text = from_text or had_reference
-    kind = param.type
-    if kind in ("str", "path", "choice"):
-        if not isinstance(value, str):
-            ctx.problem(key, f"expected a string, found {type_name(value)}")
-            return _INVALID
-        if from_text:
+        from_text = from_text or (ctx.interpolate and has_reference(value))
+        value = _text(key, value, ctx, secret=param.secret)
+        if value is None:
+            return None
+        if from_text and not ctx.otel:
             value = _unquote(value)
-        if kind == "choice":
-            return _choice(key, value, param.choices, ctx)
-        if kind == "path":
-            if not value.strip():
-                ctx.problem(key, "expected a file path, found an empty string")
-                return _INVALID
-            path = expand_user(value)
-            return str(path if path.is_absolute() else ctx.base_dir / path)
-        if "\n" in value or "\r" in value:
-            ctx.problem(key, "must not contain a line break")
-            return _INVALID
-        if secret and schema.has_control(value):
-            ctx.problem(key, "contains a control character (its value is not shown)")
-            return _INVALID
-        return value
+    kind = param.type
+    text = value if from_text and isinstance(value, str) else None
     if kind == "bool":
-        if isinstance(value, str) and from_text:
-            parsed = _parse_bool(value)
-            if parsed is None:
-                ctx.problem(key, f"{quote(value)} is not a boolean; expected true or false")
-                return _INVALID
-            return parsed
-        if not isinstance(value, bool):
-            ctx.problem(key, f"expected a boolean (true or false), found {type_name(value)}")
-            return _INVALID
-        return value
+        if text is not None:
+            value = (_OTEL_BOOLS if ctx.otel else _BOOLS).get(text.strip().lower(), text)
+        if isinstance(value, bool):
+            return value
+        found = type_name(value) if text is None else quote(text)
+        ctx.problem(key, f"expected a boolean (true or false), found {found}")
+        return None
     if kind in ("int", "float"):
-        number: Any = value
-        if isinstance(value, str) and from_text:
-            number = parse_number(_unquote(value))
-            if number is None:
-                ctx.problem(key, f"{quote(value)} is not a number")
-                return _INVALID
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            ctx.problem(key, f"expected a number, found {type_name(number)}")
-            return _INVALID
-        if isinstance(number, float) and not math.isfinite(number):
-            ctx.problem(key, "expected a finite number")
-            return _INVALID
-        if not param.in_range(number):
-            shown = quote(number) if abs(number) < 1e15 else "a larger number"
-            ctx.problem(key, f"expected {param.range_text()}, found {shown}")
-            return _INVALID
-        if kind == "int":
-            if isinstance(number, float) and not number.is_integer():
-                ctx.problem(key, f"expected a whole number, found {number}")
-                return _INVALID
-            return int(number)
-        return float(number)
-    raise AssertionError(kind)  # pragma: no cover - every scalar type is handled above
+        return _number(key, value, text, param, ctx)
+    if not isinstance(value, str):
+        ctx.problem(key, f"expected a string, found {type_name(value)}")
+        return None
+    if kind == "choice":
+        return _choice(key, value, (ctx.otel and param.otel_choices) or param.choices, ctx)
+    if kind == "path":
+        if not value.strip():
+            ctx.problem(key, "expected a file path, found an empty string")
+            return None
+        path = expand_user(value)
+        return str(path if path.is_absolute() else ctx.base_dir / path)
+    if message := _bad_text(value, secret=param.secret):
+        ctx.problem(key, message)
+        return None
+    return value
+
+
+def _bad_text(text: str, *, secret: bool) -> str | None:
+    """Why a string cannot be used: a line break, or any control character in a secret (which
+    is sent in a header)."""
+    if secret and schema.has_control(text):
+        return "contains a control character (its value is not shown)"
+    return "must not contain a line break" if "\n" in text or "\r" in text else None
+
+
+#: Booleans written as text; the specification's variables know only ``true`` and ``false``.
+_OTEL_BOOLS = {"true": True, "false": False}
+_BOOLS = {**_OTEL_BOOLS, "1": True, "yes": True, "on": True, "0": False, "no": False, "off": False}
+
+
+def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Context) -> Any:
+    """A number within its declared range, from a native value or ``text`` (an ``OTEL_*``
+    variable counts in its declared unit)."""
+    expected, scale = param.range_text(), 1
+    if ctx.otel and param.otel_unit == "ms":  # the variable counts milliseconds, files seconds
+        low, high = ((bound or 0) * 1000 for bound in (param.low, param.high))
+        expected, scale = f"a number of milliseconds from {low:.0f} to {high:.0f}", 1000
+    number = value if text is None else parse_number(text)
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        number = number / scale if scale != 1 else number
+        # Every numeric key is bounded, so the range also refuses nan and inf.
+        if param.in_range(number) and (param.type == "float" or float(number).is_integer()):
+            return int(number) if param.type == "int" else float(number)
+    if text is not None:
+        found = quote(text)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        found = type_name(value)
+    else:
+        found = "a larger number" if isinstance(value, int) and abs(value) >= 1e15 else quote(value)
+    ctx.problem(key, f"expected {expected}, found {found}")
+    return None
 
 
 _CHOICE_HINTS = {
@@ -227,75 +223,59 @@ _CHOICE_HINTS = {
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any:
-    if value in choices:
-        return value
     lowered = value.strip().lower()
     if lowered in choices:
         return lowered
-    listed = ", ".join(f'"{c}"' for c in choices)
     hint = _CHOICE_HINTS.get(lowered)
     extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)
-    ctx.problem(key, f"{quote(value)} is not one of {listed}{extra}")
-    return _INVALID
-
-
-def _parse_bool(text: str) -> bool | None:
-    lowered = text.strip().strip('"').lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
+    ctx.problem(key, f"{quote(value)} is not one of {_listed(choices)}{extra}")
     return None
 
 
 def parse_number(text: str) -> float | int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        pass
-    try:
-        return float(text.strip())
-    except ValueError:
-        return None
+    """A finite number written as text (``5``, ``1e3``), else ``None``."""
+    for number_type in (int, float):
+        with contextlib.suppress(ValueError, OverflowError):  # OverflowError: 400 digits
+            number = number_type(text.strip())
+            return number if math.isfinite(number) else None
+    return None
 
 
 def _unquote(text: str) -> str:
-    """A TOML basic or literal string written in a variable or ``--set`` loses its quotes."""
+    """A TOML string written in a variable or ``--set`` loses its quotes."""
     stripped = text.strip()
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
-        if stripped[0] == "'":
-            return stripped[1:-1]
-        import tomllib
-
-        try:
-            parsed = tomllib.loads(f"v = {stripped}")["v"]
-        except tomllib.TOMLDecodeError:
-            return text
+        parsed = _toml_value(stripped)
         return parsed if isinstance(parsed, str) else text
     return text
 
 
 def parse_inline_table(text: str) -> Any:
     """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
-    import tomllib
-
     from codex_otel_config.settings._files import too_deep
 
-    if too_deep(text):
-        return None  # reported as "not a valid TOML inline table"; never parsed
+    # Too deep: reported as "not a valid TOML inline table"; never parsed.
+    return None if too_deep(text) else _toml_value(text)
+
+
+def _toml_value(text: str) -> Any:
+    """One TOML value written as text, else ``None``."""
+    import tomllib
+
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
     except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return None
 
 
-def _string_table(
-    key: str, value: Any, ctx: Context, *, secret: bool, lower: bool
-) -> dict[str, str] | None:
-    if isinstance(value, str) and ctx.raw_strings:
-        parsed = parse_inline_table(value) if value.strip().startswith("{") else None
+def _string_table(key: str, value: Any, ctx: Context, *, headers: bool) -> dict[str, str] | None:
+    """``resource_attributes`` or an exporter's ``headers`` (names case-insensitive, values
+    secret); text is a TOML inline table or ``k=v,…`` pairs (``OTEL_*``: pairs only)."""
+    if isinstance(value, str) and (ctx.raw_strings or ctx.otel):
+        inline = ctx.raw_strings and value.strip().startswith("{")
+        parsed = parse_inline_table(value) if inline else None
         if parsed is None:
-            parsed, refused = parse_pairs(value, headers=lower)
+            parsed, refused = parse_pairs(value, headers=headers)
             for reason in refused:
                 ctx.problem(key, reason)
             if refused:
@@ -306,35 +286,27 @@ def _string_table(
         return None
     out: dict[str, str] = {}
     for raw_name, raw in value.items():
-        name = str(raw_name).strip()
+        name = str(raw_name).strip().lower() if headers else str(raw_name).strip()
         child = f"{key}.{name}"
-        if lower:
-            name = name.lower()
-            child = f"{key}.{name}"
-            if name in _RESERVED:
-                ctx.problem(child, "is a reserved name")
-                continue
-            if message := schema.header_problem(name, ""):
-                ctx.problem(child, message)
-                continue
-        elif not name:
+        bad_name = "is a reserved name" if name in _RESERVED else schema.header_problem(name, "")
+        if headers and bad_name:
+            ctx.problem(child, bad_name)
+            continue
+        if not name:
             ctx.problem(key, "has an empty name")
             continue
-        if isinstance(raw, bool | int | float) and not secret:  # attribute values are strings
+        if isinstance(raw, bool | int | float) and not headers:  # attribute values are strings
             raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
         if not isinstance(raw, str):
             ctx.problem(child, f"expected a string, found {type_name(raw)}")
             continue
-        text = _text(child, raw, ctx, secret=secret)
+        text = _text(child, raw, ctx, secret=headers)
         if text is None:
             continue
         if ctx.raw_strings:
             text = _unquote(text)
-        if "\n" in text or "\r" in text:
-            ctx.problem(child, "must not contain a line break")
-            continue
-        if secret and schema.header_problem(name, text):
-            ctx.problem(child, "contains a control character (its value is not shown)")
+        if message := _bad_text(text, secret=headers):
+            ctx.problem(child, message)
             continue
         out[name] = text
     return out
@@ -371,106 +343,68 @@ def _known(
     """The canonical spelling of ``raw_name``, or ``None`` with an "unknown key" problem."""
     name = schema.canonical(str(raw_name), vocabulary)
     if name is None:
-        ctx.problem(
-            key,
-            "unknown key"
-            + schema.did_you_mean(str(raw_name), vocabulary)
-            + f"; {takes} "
-            + ", ".join(vocabulary),
-        )
+        hint = schema.did_you_mean(str(raw_name), vocabulary)
+        ctx.problem(key, f"unknown key{hint}; {takes} {', '.join(vocabulary)}")
     return name
 
 
-def _declared_table(
-    key: str,
-    value: Any,
-    names: tuple[str, ...],
-    param_key: str,
-    ctx: Context,
-    *,
-    takes: str,
-    expected: str = "a table",
-) -> dict[str, Any] | None:
-    """A table whose entries are declared keys (``processors``, ``tls``), each checked as the
-    schema declares ``<param_key>.<name>``."""
+def _declared_table(key: str, value: Any, param_key: str, ctx: Context) -> dict[str, Any] | None:
+    """A table whose entries are declared keys (``processors``, an exporter kind's fields,
+    ``tls``), each checked as the schema declares ``<param_key>.<name>``; a group of declared
+    keys (``tls``) is a table of its own."""
+    label = param_key.rpartition(".")[2]
     if not isinstance(value, Mapping):
-        ctx.problem(key, f"expected {expected}, found {type_name(value)}")
+        ctx.problem(key, f"expected a table of {label} settings, found {type_name(value)}")
         return None
     out: dict[str, Any] = {}
     for raw_name, raw in value.items():
-        name = _known(f"{key}.{raw_name}", raw_name, names, takes, ctx)
-        param = schema.FIELDS_BY_KEY.get(f"{param_key}.{name}") or schema.SETTINGS_BY_KEY.get(
-            f"{param_key}.{name}"
-        )
-        if name is None or param is None:
+        if param_key == "otlp-grpc" and str(raw_name).lower() == "protocol":
+            ctx.problem(
+                f"{key}.{raw_name}",
+                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
+            )
             continue
-        scalar = _scalar(f"{key}.{name}", raw, param, ctx)
-        if scalar is not _INVALID:
-            out[name] = scalar
+        name = _known(f"{key}.{raw_name}", raw_name, _names(param_key), f"{label} takes", ctx)
+        if name is None:
+            continue
+        child, group = f"{key}.{name}", f"{param_key}.{name}"
+        if group in _PARAMS:
+            parsed = parse_value(child, raw, _PARAMS[group], ctx)
+        else:
+            parsed = _declared_table(child, raw, group, ctx)
+        if parsed is not None:
+            out[name] = parsed
+    if param_key == "otlp-http" and "endpoint" in out:
+        out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
     return out
 
 
+def _names(param_key: str) -> tuple[str, ...]:
+    """The names declared under ``param_key`` (``otlp-http`` → ``endpoint``, …, ``tls``, …)."""
+    prefix = param_key + "."
+    return tuple(
+        dict.fromkeys(k[len(prefix) :].split(".")[0] for k in _PARAMS if k.startswith(prefix))
+    )
+
+
 def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
-    """``{kind: fields}`` from a string (``"none"``, ``"statsig"``) or a one-key table."""
-    if isinstance(value, str):
-        if ctx.raw_strings and value.strip().startswith("{"):
-            parsed = parse_inline_table(value)
-            if parsed is None:
-                ctx.problem(key, "is not a valid TOML inline table")
-                return None
-            value = parsed
-        else:
-            text = _text(key, value, ctx, secret=False)
-            if text is None:
-                return None
-            return _exporter_string(key, _unquote(text) if ctx.raw_strings else text, ctx)
-    if not isinstance(value, Mapping):
-        ctx.problem(
-            key,
-            f"expected a string ({_listed(schema.STRING_KINDS)}) or a table naming the "
-            f"exporter kind, found {type_name(value)}",
-        )
-        return None
-    if not value:
-        ctx.problem(
-            key,
-            f"an exporter table needs one key naming its kind: {_listed(schema.EXPORTER_KINDS)}",
-        )
-        return None
-    kinds: list[tuple[str, str]] = []
-    for raw_kind in value:
-        kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
-        if kind is None:
-            ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
-        else:
-            kinds.append((str(raw_kind), kind))
-    if len(value) > 1:
-        names = ", ".join(f'"{k}"' for k in value)
-        ctx.problem(
-            key, f"names {len(value)} exporter kinds ({names}); a signal has exactly one exporter"
-        )
-        return None
-    if not kinds:
-        return None
-    raw_kind, kind = kinds[0]
-    fields = value[raw_kind]
-    prefix = f"{key}.{kind}"
-    if not isinstance(fields, Mapping):
-        ctx.problem(prefix, f"expected a table of {kind} settings, found {type_name(fields)}")
-        return None
-    if kind in ("none", "console"):
-        if fields:
-            ctx.problem(prefix, f'"{kind}" takes no settings')
+    """``{kind: fields}`` from a bare kind (one of ``schema.STRING_KINDS``) or a one-key table."""
+    if isinstance(value, str) and ctx.raw_strings and value.strip().startswith("{"):
+        value = parse_inline_table(value)
+        if value is None:
+            ctx.problem(key, "is not a valid TOML inline table")
             return None
-        return {kind: {}}
-    return {kind: _fields(prefix, kind, fields, ctx)}
-
-
-def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None:
-    kind = schema.canonical(text, schema.EXPORTER_KINDS)
-    if kind in schema.STRING_KINDS:
-        return {kind: {}}
-    if kind is not None:
+    if isinstance(value, str):
+        text = _text(key, value, ctx, secret=False)
+        if text is None:
+            return None
+        text = _unquote(text) if ctx.raw_strings else text
+        kind = schema.canonical(text, schema.EXPORTER_KINDS)
+        if kind in schema.STRING_KINDS:
+            return {kind: {}}
+        if kind is None:
+            ctx.problem(key, _unknown_kind(text))
+            return None
         table = f"[otel.{key}.{kind}]" if ctx.codex_config else f"[{ctx.table_hint}.{key}.{kind}]"
         ctx.problem(
             key,
@@ -479,8 +413,34 @@ def _exporter_string(key: str, text: str, ctx: Context) -> dict[str, Any] | None
             '{ endpoint = "https://…" } })',
         )
         return None
-    ctx.problem(key, _unknown_kind(text))
-    return None
+    if not isinstance(value, Mapping):
+        ctx.problem(
+            key,
+            f"expected a string ({_listed(schema.STRING_KINDS)}) or a table naming the "
+            f"exporter kind, found {type_name(value)}",
+        )
+        return None
+    for raw_kind in value:
+        if schema.canonical(str(raw_kind), schema.EXPORTER_KINDS) is None:
+            ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
+    if len(value) != 1:
+        named, kinds = _listed(tuple(map(str, value))), _listed(schema.EXPORTER_KINDS)
+        ctx.problem(
+            key,
+            f"names {len(value)} exporter kinds ({named}); a signal has exactly one exporter"
+            if value
+            else f"an exporter table needs one key naming its kind: {kinds}",
+        )
+        return None
+    ((raw_kind, fields),) = value.items()
+    kind = schema.canonical(str(raw_kind), schema.EXPORTER_KINDS)
+    if kind is None:
+        return None
+    if fields and isinstance(fields, Mapping) and not _names(kind):  # none, console
+        ctx.problem(f"{key}.{kind}", f'"{kind}" takes no settings')
+        return None
+    parsed = _declared_table(f"{key}.{kind}", fields, kind, ctx)
+    return None if parsed is None else {kind: parsed}
 
 
 def _listed(names: tuple[str, ...]) -> str:
@@ -493,45 +453,3 @@ def _unknown_kind(text: str) -> str:
     if text.strip().lower() == "otlp":
         return f'"otlp" is not an exporter kind; use "otlp-http" or "otlp-grpc" (one of {kinds})'
     return f"{quote(text)} is not one of {kinds}" + schema.did_you_mean(text, schema.EXPORTER_KINDS)
-
-
-def _fields(prefix: str, kind: str, fields: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    allowed = schema.kind_fields(kind)
-    out: dict[str, Any] = {}
-    for raw_name, value in fields.items():
-        if str(raw_name).lower() == "protocol" and kind == "otlp-grpc":
-            ctx.problem(
-                f"{prefix}.{raw_name}",
-                "unknown key (gRPC has no protocol setting: its encoding is always protobuf)",
-            )
-            continue
-        name = _known(f"{prefix}.{raw_name}", raw_name, allowed, f"{kind} takes", ctx)
-        if name is None:
-            continue
-        key = f"{prefix}.{name}"
-        if name == "headers":
-            headers = _string_table(key, value, ctx, secret=True, lower=True)
-            if headers is not None:
-                out[name] = headers
-        elif name == "tls":
-            expected = f"a table with {', '.join(schema.TLS_KEYS)}"
-            tls = _declared_table(
-                key,
-                value,
-                schema.TLS_KEYS,
-                f"{kind}.tls",
-                ctx,
-                takes="tls takes",
-                expected=expected,
-            )
-            if tls is not None:
-                out[name] = tls
-        else:
-            param = schema.field_param(kind, name)
-            assert param is not None
-            scalar = _scalar(key, value, param, ctx)
-            if scalar is not _INVALID:
-                out[name] = scalar
-                if name == "endpoint" and kind == "otlp-http":
-                    out["signal_path"] = "if-no-path"  # the endpoint rule of this layer
-    return out

@@ -526,7 +526,7 @@ def test_the_sdks_grpc_log_line_loses_rejection_details(
 
 
 def test_a_token_echoed_without_its_scheme_is_still_masked() -> None:
-    from codex_otel_config.settings.redact import scrub
+    from codex_otel_config.redaction import scrub
 
     masked = scrub(f"rejected {HEADER_CANARY}", [f"Bearer {HEADER_CANARY}"])
     assert HEADER_CANARY not in masked and "rejected" in masked

@@ -194,8 +194,8 @@ def test_string_mixed_with_table_in_toml(tmp_path: Path) -> None:
     )
     assert one_problem(tmp_path) == (
         f"{tmp_path / 'config.toml'} trace_exporter: is a string on line 2 and a table on line 3; "
-        'an exporter is either a string ("none", "statsig") or a table naming its kind, not '
-        "both: remove line 2"
+        'an exporter is either a string ("none", "statsig", "console") or a table naming its '
+        "kind, not both: remove line 2"
     )
 
 

@@ -301,7 +301,6 @@ def _codex(settings: OtelSettings, secrets: _Secrets) -> Exported:
 
 # -- OTEL_* variables ---------------------------------------------------------------------
 
-_PROTOCOL = {"binary": "http/protobuf", "json": "http/json"}
 #: Left as written in a ``k=v,…`` value; the rest is percent-encoded (the list separators, the
 #: escape itself, and whatever a shell would interpret inside double quotes).
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ",=%;\"'\\$`")
@@ -355,7 +354,9 @@ def _env_signal(settings: OtelSettings, signal: Signal, secrets: _Secrets) -> li
     if isinstance(exporter, NoExporter | Console):
         return [f"export OTEL_{signal.upper()}_EXPORTER={exporter.kind}"]
     values = {
-        "protocol": _PROTOCOL[exporter.protocol] if isinstance(exporter, OtlpHttp) else "grpc",
+        "protocol": schema.HTTP_PROTOCOL_SPELLINGS[exporter.protocol]
+        if isinstance(exporter, OtlpHttp)
+        else "grpc",
         "endpoint": _sq(exporter.endpoint),
     }
     if headers := exporter.headers.items():

@@ -34,6 +34,7 @@ from codex_otel_config.check.probes import probe_target
 from codex_otel_config.check.target import Target, display_url, settings_secrets
 from codex_otel_config.errors import SettingsError
 from codex_otel_config.outcomes import Code
+from codex_otel_config.redaction import scrub
 from codex_otel_config.settings.model import (
     SIGNALS,
     OtelSettings,
@@ -41,7 +42,6 @@ from codex_otel_config.settings.model import (
     OtlpHttp,
     Signal,
 )
-from codex_otel_config.settings.redact import scrub
 
 OnFinding = Callable[[Finding], None]
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from codex_otel_config.redaction import MASK
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     OtelSettings,
@@ -20,7 +21,6 @@ from codex_otel_config.settings.model import (
     Source,
     Statsig,
 )
-from codex_otel_config.settings.redact import MASK
 from codex_otel_config.settings.schema import TLS_KEY_OF
 
 #: The note of a value a signal inherits from another exporter field (settings loader).

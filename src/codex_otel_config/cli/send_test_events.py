@@ -111,7 +111,7 @@ def _load(options: SettingsOptions, as_json: bool) -> Any:
     except SettingsError as exc:
         from codex_otel_config._version import __version__
         from codex_otel_config.check.engine import environ_secrets
-        from codex_otel_config.settings.redact import scrub
+        from codex_otel_config.redaction import scrub
 
         secrets = environ_secrets()
         problems = [
@@ -132,7 +132,7 @@ def _load(options: SettingsOptions, as_json: bool) -> Any:
 
 def _scrubbed(value: Any, secrets: list[str]) -> Any:
     """``value`` (a JSON-like document) with every known secret masked in every string."""
-    from codex_otel_config.settings.redact import scrub
+    from codex_otel_config.redaction import scrub
 
     if isinstance(value, str):
         return scrub(value, secrets)
@@ -145,7 +145,7 @@ def _scrubbed(value: Any, secrets: list[str]) -> Any:
 
 def _fail(as_json: bool, message: str, settings: Any) -> None:
     from codex_otel_config.cli.options import secret_values
-    from codex_otel_config.settings.redact import scrub
+    from codex_otel_config.redaction import scrub
 
     message = scrub(message, list(secret_values(settings)))
     if as_json:

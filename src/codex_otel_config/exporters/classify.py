@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 
 from codex_otel_config.outcomes import Code, ExportFailure
-from codex_otel_config.settings.redact import scrub
+from codex_otel_config.redaction import scrub
 
 __all__ = [
     "CREDENTIAL_STATUSES",

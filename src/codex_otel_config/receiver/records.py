@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..settings.redact import mask_headers
+from ..redaction import mask_headers
 
 Signal = Literal["traces", "logs", "metrics"]
 Protocol = Literal["http", "grpc"]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.redaction import register_url
+from codex_otel_config.redaction import mask_url, register_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -33,7 +33,6 @@ from codex_otel_config.settings.model import (
     Tls,
     source_in,
 )
-from codex_otel_config.settings.redact import mask_url
 
 _SIGNAL_OF = {key: signal for signal, key in schema.SIGNAL_KEYS.items()}
 

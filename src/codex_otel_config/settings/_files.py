@@ -57,6 +57,11 @@ def name_too_long(path: Path) -> bool:
     return _stat(path) == errno.ENAMETOOLONG
 
 
+def absolute(path: Path) -> Path:
+    """``path`` from the current folder (see :func:`cwd`) unless it is absolute already."""
+    return path if path.is_absolute() else cwd() / path
+
+
 def cwd() -> Path:
     """The current folder, or ``.`` when it was deleted (relative paths then resolve to
     nothing and are reported missing)."""

@@ -215,8 +215,10 @@ def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Co
 
 
 _CHOICE_HINTS = {
-    "http/json": 'use "json" ("http/json" is the OTEL_EXPORTER_OTLP_PROTOCOL spelling)',
-    "http/protobuf": 'use "binary" ("http/protobuf" is the OTEL_EXPORTER_OTLP_PROTOCOL spelling)',
+    **{
+        spec: f'use "{ours}" ("{spec}" is the OTEL_EXPORTER_OTLP_PROTOCOL spelling)'
+        for ours, spec in schema.HTTP_PROTOCOL_SPELLINGS.items()
+    },
     "protobuf": 'use "binary"',
     "grpc": 'gRPC is its own exporter kind: use a table named "otlp-grpc"',
 }
@@ -228,7 +230,7 @@ def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any
         return lowered
     hint = _CHOICE_HINTS.get(lowered)
     extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)
-    ctx.problem(key, f"{quote(value)} is not one of {_listed(choices)}{extra}")
+    ctx.problem(key, f"{quote(value)} is not one of {schema.listed(choices)}{extra}")
     return None
 
 
@@ -416,7 +418,7 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     if not isinstance(value, Mapping):
         ctx.problem(
             key,
-            f"expected a string ({_listed(schema.STRING_KINDS)}) or a table naming the "
+            f"expected a string ({schema.listed(schema.STRING_KINDS)}) or a table naming the "
             f"exporter kind, found {type_name(value)}",
         )
         return None
@@ -424,7 +426,7 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
         if schema.canonical(str(raw_kind), schema.EXPORTER_KINDS) is None:
             ctx.problem(f"{key}.{raw_kind}", _unknown_kind(str(raw_kind)))
     if len(value) != 1:
-        named, kinds = _listed(tuple(map(str, value))), _listed(schema.EXPORTER_KINDS)
+        named, kinds = schema.listed(tuple(map(str, value))), schema.listed(schema.EXPORTER_KINDS)
         ctx.problem(
             key,
             f"names {len(value)} exporter kinds ({named}); a signal has exactly one exporter"
@@ -443,13 +445,8 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
     return None if parsed is None else {kind: parsed}
 
 
-def _listed(names: tuple[str, ...]) -> str:
-    """``"a", "b", "c"``: a declared vocabulary as messages quote it."""
-    return ", ".join(f'"{name}"' for name in names)
-
-
 def _unknown_kind(text: str) -> str:
-    kinds = _listed(schema.EXPORTER_KINDS)
+    kinds = schema.listed(schema.EXPORTER_KINDS)
     if text.strip().lower() == "otlp":
         return f'"otlp" is not an exporter kind; use "otlp-http" or "otlp-grpc" (one of {kinds})'
     return f"{quote(text)} is not one of {kinds}" + schema.did_you_mean(text, schema.EXPORTER_KINDS)

@@ -53,7 +53,7 @@ def config_file(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
         path = Path(value).expanduser()
     else:
         return None
-    return path if path.is_absolute() else _files.cwd() / path
+    return _files.absolute(path)
 
 
 def read(path: Path) -> Declarative:

@@ -79,8 +79,8 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
             key=key,
             layer=label,
             message=f"is a string on line {first} and a table on line {line}; an exporter is "
-            'either a string ("none", "statsig") or a table naming its kind, not both: remove '
-            f"line {first}",
+            f"either a string ({schema.listed(schema.STRING_KINDS)}) or a table naming its kind, "
+            f"not both: remove line {first}",
         )
     hint = ""
     recent = (c.split("#")[0] for c in lines[max(0, line - 3) : line])
@@ -163,7 +163,7 @@ def file_fragments(
         from codex_otel_config.settings._dynaconf import file_chunks
 
         try:
-            for file, env in file_chunks([_absolute(c[0]) for c in checked], env_name):
+            for file, env in file_chunks([_files.absolute(c[0]) for c in checked], env_name):
                 chunks.setdefault(file, []).append(env)
         except Exception as exc:  # checked above, so only a dynaconf surprise lands here
             where = ", ".join(str(c[0]) for c in checked)
@@ -173,22 +173,18 @@ def file_fragments(
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:
         parts: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
-        parts += [tables[env] for env in chunks.pop(_absolute(file), []) if env in tables]
+        parts += [tables[env] for env in chunks.pop(_files.absolute(file), []) if env in tables]
         for table, tree in parts:
             source = Source(layer=layer, file=file, table=table)
             ctx = Context(
                 layer=source.describe(),
-                base_dir=_absolute(file).parent,
+                base_dir=_files.absolute(file).parent,
                 environ=environ,
                 table_hint=table or "default",
             )
             out.append(Fragment(normalize(tree, ctx), source))
             problems += ctx.problems
     return out
-
-
-def _absolute(path: Path) -> Path:
-    return path if path.is_absolute() else _files.cwd() / path
 
 
 def _split_top(
@@ -354,7 +350,7 @@ class _Tree:
         message = (
             "is given both as a string and as a table in the same layer "
             f"({', '.join([*others, origin])}); an exporter is either a string "
-            '("none", "statsig") or a table naming its kind'
+            f"({schema.listed(schema.STRING_KINDS)}) or a table naming its kind"
         )
         self.problems.append(Problem(key=key, layer=self.layer, message=message))
 

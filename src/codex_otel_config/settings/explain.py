@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from codex_otel_config.redaction import mask, mask_url
 from codex_otel_config.settings import schema
 from codex_otel_config.settings.model import (
     DEFAULT_SOURCE,
@@ -24,7 +25,6 @@ from codex_otel_config.settings.model import (
     Source,
     Statsig,
 )
-from codex_otel_config.settings.redact import mask, mask_url
 
 
 @dataclass(frozen=True)

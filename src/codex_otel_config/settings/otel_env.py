@@ -34,14 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from codex_otel_config.errors import Problem
+from codex_otel_config.redaction import mask_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, parse_value, quote
 from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source
-from codex_otel_config.settings.redact import mask_url
 
-#: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is ignored with a warning).
-EXPORTERS = ("otlp", "console", "none")
+#: ``http/json`` → ``json``: the settings spelling of a specification protocol.
+_HTTP_PROTOCOL_OF = {spec: ours for ours, spec in schema.HTTP_PROTOCOL_SPELLINGS.items()}
 #: ``OTEL_RESOURCE_ATTRIBUTES`` entries that set a key of their own (the specification's names).
 _ATTRIBUTE_KEYS = {"service.name": "service_name", "service.version": "service_version"}
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
@@ -178,7 +178,7 @@ def _patch_signal(
         if name == "protocol":
             if new_kind == "otlp-grpc":
                 continue  # the kind says it
-            value = "json" if value == "http/json" else "binary"
+            value = _HTTP_PROTOCOL_OF[value]
         if name == "headers":  # added to the configured headers
             patch["headers"] = {**patch.get("headers", {}), **value}
             sources.update({f"{prefix}.headers.{header}": setting.source for header in value})
@@ -261,8 +261,8 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
         own = fields(signal.upper(), f"{key}.otlp")
         param = schema.SETTINGS_BY_KEY[key]
         out.signals[signal] = SignalEnv(
-            # The kinds this package builds from the variable, read as a choice.
-            exporter=read(param.otel_env[0], key, replace(param, type="choice", choices=EXPORTERS)),
+            # The kinds this package builds from the variable (its otel_choices), read as a choice.
+            exporter=read(param.otel_env[0], key, replace(param, type="choice")),
             fields={**generic, **own},  # a per-signal variable wins over the generic one
             endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
         )

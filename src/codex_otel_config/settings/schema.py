@@ -28,9 +28,14 @@ SIGNAL_KEYS: dict[str, str] = {
     "metrics": "metrics_exporter",
 }
 EXPORTER_KEYS: tuple[str, ...] = tuple(SIGNAL_KEYS.values())
-HTTP_PROTOCOLS: tuple[str, ...] = ("binary", "json")
+#: The OTLP/HTTP body encodings as settings files spell them, and as the specification's
+#: ``OTEL_EXPORTER_OTLP_PROTOCOL`` spells them.
+HTTP_PROTOCOL_SPELLINGS: dict[str, str] = {"binary": "http/protobuf", "json": "http/json"}
+HTTP_PROTOCOLS: tuple[str, ...] = tuple(HTTP_PROTOCOL_SPELLINGS)
 #: ``OTEL_EXPORTER_OTLP_PROTOCOL`` values (the specification's spelling).
-OTEL_PROTOCOLS: tuple[str, ...] = ("grpc", "http/protobuf", "http/json")
+OTEL_PROTOCOLS: tuple[str, ...] = ("grpc", *HTTP_PROTOCOL_SPELLINGS.values())
+#: ``OTEL_{SIGNAL}_EXPORTER`` values this package builds (anything else is warned and ignored).
+OTEL_EXPORTER_CHOICES: tuple[str, ...] = ("otlp", "console", "none")
 COMPRESSIONS: tuple[str, ...] = ("none", "gzip")
 #: The TLS fields: settings key, ``Tls`` attribute, suffix of ``OTEL_EXPORTER_OTLP[_{SIGNAL}]_*``.
 TLS_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -171,6 +176,7 @@ SETTINGS: tuple[Param, ...] = (
         "none",
         "Exporter of the logs signal.",
         otel_env=("OTEL_LOGS_EXPORTER",),
+        otel_choices=OTEL_EXPORTER_CHOICES,
         codex_config=True,
     ),
     _P(
@@ -180,6 +186,7 @@ SETTINGS: tuple[Param, ...] = (
         "Exporter of the traces signal; when unset it follows `exporter` (an inherited "
         "endpoint ending in `/v1/logs` becomes `/v1/traces`).",
         otel_env=("OTEL_TRACES_EXPORTER",),
+        otel_choices=OTEL_EXPORTER_CHOICES,
         codex_config=True,
     ),
     _P(
@@ -188,6 +195,7 @@ SETTINGS: tuple[Param, ...] = (
         "none",
         "Exporter of the metrics signal (`none` by default: no key is shipped for Statsig).",
         otel_env=("OTEL_METRICS_EXPORTER",),
+        otel_choices=OTEL_EXPORTER_CHOICES,
         codex_config=True,
     ),
     _P(
@@ -391,6 +399,11 @@ def fold(name: str) -> str:
 def canonical(name: str, vocabulary: tuple[str, ...]) -> str | None:
     """The canonical spelling of ``name`` in ``vocabulary`` (``otlp_http`` → ``otlp-http``)."""
     return next((word for word in vocabulary if fold(word) == fold(name)), None)
+
+
+def listed(names: tuple[str, ...]) -> str:
+    """``"a", "b", "c"``: a declared vocabulary as messages quote it."""
+    return ", ".join(f'"{name}"' for name in names)
 
 
 def did_you_mean(name: str, vocabulary: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_otel_config._version import __version__
+from codex_otel_config.redaction import mask, mask_headers, mask_url
 from codex_otel_config.settings.model import (
     EXPORTER_FIELD,
     SIGNALS,
@@ -22,7 +23,6 @@ from codex_otel_config.settings.model import (
     Signal,
     Statsig,
 )
-from codex_otel_config.settings.redact import mask, mask_headers, mask_url
 from codex_otel_config.tui.state import ConsoleState, PipelineReportEntry
 
 if TYPE_CHECKING:

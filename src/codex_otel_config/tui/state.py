@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from codex_otel_config.errors import SettingsError
+from codex_otel_config.redaction import mask_url
 from codex_otel_config.settings.model import (
     SIGNALS,
     Console,
@@ -23,7 +24,6 @@ from codex_otel_config.settings.model import (
     OtlpGrpc,
     Signal,
 )
-from codex_otel_config.settings.redact import mask_url
 
 if TYPE_CHECKING:
     from codex_otel_config.bootstrap import FlushReport, OtelProvider, ShutdownReport

@@ -16,7 +16,6 @@ import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,59 +32,30 @@ LAYER = "otel-config"
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 
 
-@dataclass(frozen=True)
-class Declarative:
-    """The file as the package read it: what our settings take from it (``None`` when the file
-    was refused), and every problem and warning."""
-
-    path: Path
-    mapped: Mapped | None
-    problems: tuple[Problem, ...]
-    warnings: tuple[str, ...]
-
-
-def config_file(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
-    """The declarative file to read: ``--otel-config`` / ``otel_config=`` first, else the
-    variable (empty counts as unset, as for every ``OTEL_*`` variable)."""
+def layer(
+    explicit: str | os.PathLike[str] | None,
+    environ: Mapping[str, str],
+    problems: list[Problem],
+    warnings: list[str],
+) -> Fragment | None:
+    """Layer 4: ``--otel-config`` / ``otel_config=`` first, else the variable (empty counts as
+    unset, as for every ``OTEL_*`` variable); ``None`` when neither names a file. Each key's
+    source points into the file; the ``OTEL_*`` variables it replaces are named in a warning."""
     if explicit is not None and str(explicit).strip():
-        path = Path(explicit)
+        path = _files.absolute(Path(explicit))
     elif value := (environ.get(CONFIG_VARIABLE) or "").strip():
-        path = Path(value).expanduser()
+        path = _files.absolute(Path(value).expanduser())
     else:
         return None
-    return _files.absolute(path)
-
-
-def read(path: Path) -> Declarative:
-    """Load and validate ``path`` with the package, map it; never raises for a bad file."""
-    from opentelemetry.configuration import ConfigurationError, load_config_file
-
-    label = str(path)
-    try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
-        text = _files.read_capped(path).decode("utf-8", errors="replace")
-    except _files.Refused as exc:
-        return Declarative(path, None, (Problem("file", label, exc.reason),), ())
-    unset = _unset_references(text)
-    with _captured() as logged:
-        try:
-            config = load_config_file(path)
-        except ConfigurationError as exc:
-            return Declarative(path, None, (_problem(exc, label),), tuple(logged))
-    mapped = map_config(config, skip=frozenset(where for where, _ in unset))
-    problems = tuple(
-        Problem(where, label, f"${{{name}}} is not set and has no default (write ${{{name}:-…}})")
-        for where, name in unset
-    )
-    return Declarative(path, mapped, problems, (*logged, *mapped.warnings))
-
-
-def fragment(
-    declarative: Declarative, environ: Mapping[str, str], problems: list[Problem]
-) -> Fragment | None:
-    """The layer fragment: our keys, each with its source pointing into the file."""
-    if declarative.mapped is None:
-        return None
-    path, mapped = declarative.path, declarative.mapped
+    mapped = _read(path, problems, warnings)
+    variables = (v for v in schema.every_variable() if v.startswith("OTEL_"))
+    if ignored := [v for v in variables if (environ.get(v) or "").strip()]:
+        warnings.append(
+            f"{', '.join(ignored)} ignored: the declarative configuration {path} is "
+            "authoritative (OpenTelemetry specification)"
+        )
+    if mapped is None:
+        return Fragment({}, Source(layer=LAYER, file=path))
     ctx = Context(layer=str(path), base_dir=_files.cwd(), environ=environ, interpolate=False)
     data = normalize(mapped.values, ctx)
     for p in ctx.problems:
@@ -102,13 +72,30 @@ def fragment(
     return Fragment(data, Source(layer=LAYER, file=path), sources)
 
 
-def ignored_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The ``OTEL_*`` variables this package would read that the file makes irrelevant."""
-    return tuple(
-        name
-        for name in schema.every_variable()
-        if name.startswith("OTEL_") and (environ.get(name) or "").strip()
-    )
+def _read(path: Path, problems: list[Problem], warnings: list[str]) -> Mapped | None:
+    """Load and validate ``path`` with the package and map it; ``None`` when it is refused."""
+    from opentelemetry.configuration import ConfigurationError, load_config_file
+
+    label = str(path)
+    try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
+        text = _files.read_capped(path).decode("utf-8", errors="replace")
+    except _files.Refused as exc:
+        problems.append(Problem("file", label, exc.reason))
+        return None
+    unset = _unset_references(text)
+    with _captured(warnings, f"{label}: "):
+        try:
+            config = load_config_file(path)
+        except ConfigurationError as exc:
+            problems.append(_problem(exc, label))
+            return None
+    mapped = map_config(config, skip=frozenset(where for where, _ in unset))
+    problems += [
+        Problem(where, label, f"${{{name}}} is not set and has no default (write ${{{name}:-…}})")
+        for where, name in unset
+    ]
+    warnings += [f"{label}: {w}" for w in mapped.warnings]
+    return mapped
 
 
 def _problem(exc: Exception, label: str) -> Problem:
@@ -139,20 +126,19 @@ def _pointer(parts: list[Any]) -> str:
 
 
 @contextlib.contextmanager
-def _captured() -> Iterator[list[str]]:
+def _captured(warnings: list[str], prefix: str) -> Iterator[None]:
     """The package logs (with tracebacks) what it also raises: keep its messages as warnings
     instead of letting Python's last-resort handler print them."""
-    logged: list[str] = []
 
     def keep(record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING and not record.exc_info:
-            logged.append(record.getMessage())
+            warnings.append(prefix + record.getMessage())
         return False
 
     logger = logging.getLogger("opentelemetry.configuration.file._loader")
     logger.addFilter(keep)
     try:
-        yield logged
+        yield
     finally:
         logger.removeFilter(keep)
 

@@ -119,7 +119,11 @@ def load_settings(
     codex_env = _sources.codex_env_fragment(environ, problems)
     override = _sources.overrides_fragment(overrides, environ, problems) if overrides else None
     # 4. the declarative configuration file, authoritative over the OTEL_* variables …
-    declarative = _declarative(otel_config, environ, problems, warnings)
+    declarative = None
+    if otel_config is not None or (environ.get("OTEL_CONFIG_FILE") or "").strip():
+        from codex_otel_config.settings import _otel_config  # only when a file is named
+
+        declarative = _otel_config.layer(otel_config, environ, problems, warnings)
     if declarative is not None:
         store.apply(declarative, authoritative=True)
     else:  # … or the standard OTEL_* variables
@@ -168,35 +172,6 @@ def _nothing_configured(
         if name.startswith("OTEL_") or (ours and value.strip()):
             return False
     return not (_files.exists(codex_home / "config.toml") or _files.name_too_long(codex_home))
-
-
-def _declarative(
-    otel_config: str | PathLike[str] | None,
-    environ: Mapping[str, str],
-    problems: list[Problem],
-    warnings: list[str],
-) -> Fragment | None:
-    """Layer 4 from ``OTEL_CONFIG_FILE`` / ``otel_config``; ``None`` when neither names a file
-    (the module, and the package it loads, are imported only when one does). The ``OTEL_*``
-    variables it replaces are named in a warning (``show``)."""
-    if otel_config is None and not (environ.get("OTEL_CONFIG_FILE") or "").strip():
-        return None
-    from codex_otel_config.settings import _otel_config
-    from codex_otel_config.settings._sources import Fragment
-
-    path = _otel_config.config_file(otel_config, environ)
-    if path is None:
-        return None
-    declarative = _otel_config.read(path)
-    problems += declarative.problems
-    warnings += [f"{path}: {w}" for w in declarative.warnings]
-    if ignored := _otel_config.ignored_variables(environ):
-        warnings.append(
-            f"{', '.join(ignored)} ignored: the declarative configuration {path} is "
-            "authoritative (OpenTelemetry specification)"
-        )
-    fragment = _otel_config.fragment(declarative, environ, problems)
-    return fragment or Fragment({}, Source(layer="otel-config"))
 
 
 def list_environments(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,10 +197,12 @@ def _number(key: str, value: Any, text: str | None, param: schema.Param, ctx: Co
     if ctx.otel and param.otel_unit == "ms":  # the variable counts milliseconds, files seconds
         low, high = ((bound or 0) * 1000 for bound in (param.low, param.high))
         expected, scale = f"a number of milliseconds from {low:.0f} to {high:.0f}", 1000
-    number = value if text is None else parse_number(text)
+    number = value
+    if text is not None:
+        with contextlib.suppress(ValueError):  # not a number: the text is refused below
+            number = float(text)  # nan and inf too: the range refuses them
     if isinstance(number, int | float) and not isinstance(number, bool):
         number = number / scale if scale != 1 else number
-        # Every numeric key is bounded, so the range also refuses nan and inf.
         if param.in_range(number) and (param.type == "float" or float(number).is_integer()):
             return int(number) if param.type == "int" else float(number)
     if text is not None:
@@ -231,15 +232,6 @@ def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any
     hint = _CHOICE_HINTS.get(lowered)
     extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)
     ctx.problem(key, f"{quote(value)} is not one of {schema.listed(choices)}{extra}")
-    return None
-
-
-def parse_number(text: str) -> float | int | None:
-    """A finite number written as text (``5``, ``1e3``), else ``None``."""
-    for number_type in (int, float):
-        with contextlib.suppress(ValueError, OverflowError):  # OverflowError: 400 digits
-            number = number_type(text.strip())
-            return number if math.isfinite(number) else None
     return None
 
 

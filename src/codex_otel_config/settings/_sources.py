@@ -155,7 +155,7 @@ def file_fragments(
             data, read_problems = read_toml(file, label=str(file))
             problems += read_problems
             if data is not None:
-                implicit, tables = _split_top(file, data, problems)
+                implicit, tables = split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
     chunks: dict[Path, list[str]] = {}
@@ -181,13 +181,13 @@ def file_fragments(
                 base_dir=_files.absolute(file).parent,
                 environ=environ,
                 table_hint=table or "default",
+                problems=problems,
             )
             out.append(Fragment(normalize(tree, ctx), source))
-            problems += ctx.problems
     return out
 
 
-def _split_top(
+def split_top(
     path: Path, data: Mapping[str, Any], problems: list[Problem]
 ) -> tuple[dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]:
     """Keys outside any table (a settings key written at the top), and the environment
@@ -235,10 +235,8 @@ def codex_fragment(
             Problem(key="otel", layer=str(path), message="expected a table ([otel]), found a value")
         )
         return None
-    ctx = Context(layer=source.describe(), base_dir=codex_home, environ=environ, codex_config=True)
-    fragment = normalize(table, ctx)
-    problems += ctx.problems
-    return Fragment(fragment, source)
+    ctx = Context(source.describe(), codex_home, environ, codex_config=True, problems=problems)
+    return Fragment(normalize(table, ctx), source)
 
 
 # -- variables and overrides --------------------------------------------------------------
@@ -285,10 +283,8 @@ def overrides_fragment(
         tree.insert(_path(str(dotted).split("."), env=False), value, str(dotted))
     if not tree.data:
         return None
-    ctx = Context(layer="override", base_dir=_files.cwd(), environ=environ, raw_strings=True)
-    data = normalize(tree.data, ctx)
-    problems += ctx.problems
-    return Fragment(data, Source(layer="override"))
+    ctx = Context("override", _files.cwd(), environ, raw_strings=True, problems=problems)
+    return Fragment(normalize(tree.data, ctx), Source(layer="override"))
 
 
 #: Every declared key as a path (the fields of each exporter kind under each exporter key).

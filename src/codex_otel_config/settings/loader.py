@@ -98,9 +98,8 @@ def load_settings(
     for param in schema.SETTINGS:
         if param.default is not None and "." not in param.key and param.type != "path":
             tree[param.key] = param.default
-    ctx = Context(layer="built-in default", base_dir=_files.cwd(), environ={})
+    ctx = Context("built-in default", _files.cwd(), {}, problems=problems)
     store.apply(_sources.Fragment(normalize(tree, ctx), DEFAULT_SOURCE))
-    problems += ctx.problems  # empty unless the schema's defaults are broken
     # 2. Codex's own [otel] table, 3. settings files and their .secrets.toml
     if codex := _sources.codex_fragment(codex_home, environ, problems):
         store.apply(codex)
@@ -185,21 +184,16 @@ def list_environments(
     Unreadable or malformed files are skipped here; ``load_settings`` reports them.
     """
     environ = os.environ if environ is None else environ
-    from codex_otel_config.settings._sources import SECRETS_NAME, read_toml, settings_files
+    from codex_otel_config.settings import _sources
 
-    paths, _ = settings_files(files, environ, codex_home_from(environ))
+    paths, _ = _sources.settings_files(files, environ, codex_home_from(environ))
     names: dict[str, None] = {}
     for path in paths:
-        for candidate in (path, path.parent / SECRETS_NAME):
-            if not _files.is_regular(candidate):
-                continue
-            data, _problems = read_toml(candidate, label=str(candidate))
-            for name, value in (data or {}).items():
-                is_key = schema.canonical(name, schema.TOP_LEVEL_KEYS) is not None
-                if isinstance(value, dict) and not is_key:
-                    names[name] = None
-    ordered = sorted(names, key=lambda n: (n.lower() != "default", n.lower()))
-    return tuple(ordered)
+        for file in filter(None, (path, _sources.secrets_beside(path))):
+            data, _ = _sources.read_toml(file, label=str(file))
+            _, tables = _sources.split_top(file, data or {}, [])
+            names.update(dict.fromkeys(name for name, _ in tables.values()))
+    return tuple(sorted(names, key=lambda n: (n.lower() != "default", n.lower())))
 
 
 def selected_env(env: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:

@@ -59,11 +59,26 @@ class Builder:
     def build(self, *, codex_home: Path, warnings: list[str]) -> OtelSettings:
         m = self.merged
         exporters: dict[str, Any] = {k: self.exporter(k, m.get(k)) for k in schema.EXPORTER_KEYS}
-        self._drop_inherited_duplicates()
+        # An inherited trace exporter repeats the logs exporter's problems: say them once.
+        seen = {p.key for p in self.problems}
+        self.problems = [
+            p
+            for p in self.problems
+            if not (
+                p.key.startswith("trace_exporter.")
+                and p.key.removeprefix("trace_") in seen
+                and self.source_of(p.key).layer == "derived"
+            )
+        ]
         processors = ProcessorSettings(**dict(m.get("processors", {})))
         found = processors.problems()
         for key, message in found:
-            self.problem(key, message, layer_key=self._processor_layer_key(key))
+            # A tuning left at the SDK default can only be wrong because of another one of its
+            # processor that a layer set (a queue smaller than the default batch): name that.
+            p = _processor(key)  # bsp, blrp or metric
+            keys = [key, *(f"processors.{n}" for n in schema.PROCESSOR_KEYS if _processor(n) == p)]
+            layer_key = next((k for k in keys if self.source_of(k).layer != "default"), key)
+            self.problem(key, message, layer_key=layer_key)
         if found and self.lenient:
             # Ignore every tuning of a processor the SDK would refuse: its defaults stand.
             refused = {_processor(key) for key, _ in found}
@@ -86,30 +101,8 @@ class Builder:
             warnings=tuple(dict.fromkeys([*warnings, *self.warnings])),
         )
 
-    def _processor_layer_key(self, key: str) -> str:
-        """A tuning left at the SDK default can only be wrong because of another one of its
-        processor that a layer set (a queue smaller than the default batch): name that."""
-        prefix = _processor(key)
-        keys = [key, *(f"processors.{n}" for n in schema.PROCESSOR_KEYS if _processor(n) == prefix)]
-        return next((k for k in keys if self.source_of(k).layer != "default"), key)
-
-    def _drop_inherited_duplicates(self) -> None:
-        """An inherited trace exporter repeats the logs exporter's problems: say them once."""
-        seen = {p.key for p in self.problems if p.key.startswith("exporter.")}
-        self.problems = [
-            p
-            for p in self.problems
-            if not (
-                p.key.startswith("trace_exporter.")
-                and p.key.removeprefix("trace_") in seen
-                and self.source_of(p.key).layer == "derived"
-            )
-        ]
-
     def exporter(self, key: str, value: Any) -> Exporter:
-        if not value:
-            return NoExporter()
-        ((kind, fields),) = value.items()
+        ((kind, fields),) = (value or {"none": {}}).items()
         prefix = f"{key}.{kind}"
         if kind in ("none", "console"):
             return Console() if kind == "console" else NoExporter()

@@ -102,8 +102,8 @@ def _problem(exc: Exception, label: str) -> Problem:
     """The package's error text, with the location it knows (line, schema path)."""
     cause, text = exc.__cause__, str(exc)
     mark = getattr(cause, "problem_mark", None) or getattr(cause, "lineno", None)
-    if (path := getattr(cause, "absolute_path", None)) is not None:
-        where = _pointer(list(path)) or "file"
+    if (path := getattr(cause, "json_path", None)) is not None:  # jsonschema's: $.a.b[0]
+        where = path.removeprefix("$").removeprefix(".") or "file"
         reason = getattr(cause, "message", text)
         if "header" in where or "value" in where:  # never echo a value that may be secret
             reason = f"fails the schema's {getattr(cause, 'validator', 'schema')!r} rule"
@@ -115,14 +115,6 @@ def _problem(exc: Exception, label: str) -> Problem:
         detail = getattr(cause, "problem", None) or getattr(cause, "msg", None) or text
         return Problem(f"line {line}", label, f"invalid {kind}: {detail}")
     return Problem("file_format" if "file_format" in text else "file", label, text)
-
-
-def _pointer(parts: list[Any]) -> str:
-    """``["tracer_provider", "processors", 0]`` → ``tracer_provider.processors[0]``."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 @contextlib.contextmanager

@@ -44,8 +44,8 @@ from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, So
 _HTTP_PROTOCOL_OF = {spec: ours for ours, spec in schema.HTTP_PROTOCOL_SPELLINGS.items()}
 #: ``OTEL_RESOURCE_ATTRIBUTES`` entries that set a key of their own (the specification's names).
 _ATTRIBUTE_KEYS = {"service.name": "service_name", "service.version": "service_version"}
-DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
-DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
+#: The specification's default endpoint of each transport.
+DEFAULT_ENDPOINTS = {"otlp-http": "http://localhost:4318", "otlp-grpc": "http://localhost:4317"}
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,7 @@ def _patch_signal(
         sources[key] = origin.source
     prefix = f"{key}.{new_kind}"
     if endpoint is None and created:
-        if new_kind == "otlp-http":
-            patch.update(endpoint=DEFAULT_HTTP_ENDPOINT, signal_path="if-no-path")
-        else:
-            patch["endpoint"] = DEFAULT_GRPC_ENDPOINT
+        patch["endpoint"] = DEFAULT_ENDPOINTS[new_kind]  # signal_path: the default
         sources[f"{prefix}.endpoint"] = Source(
             layer="derived", note="the OTLP default endpoint; no endpoint variable is set"
         )

@@ -17,7 +17,7 @@ from types import UnionType
 from typing import Any
 
 from codex_otel_config.errors import Problem
-from codex_otel_config.settings import schema
+from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
 from codex_otel_config.settings.model import expand_user
 
@@ -246,10 +246,8 @@ def _unquote(text: str) -> str:
 
 def parse_inline_table(text: str) -> Any:
     """``{ otlp-http = { endpoint = "…" } }`` written in a variable or ``--set``, else ``None``."""
-    from codex_otel_config.settings._files import too_deep
-
     # Too deep: reported as "not a valid TOML inline table"; never parsed.
-    return None if too_deep(text) else _toml_value(text)
+    return None if _files.too_deep(text) else _toml_value(text)
 
 
 def _toml_value(text: str) -> Any:

@@ -18,7 +18,7 @@ from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
 from codex_otel_config.settings._tree import deep_merge
-from codex_otel_config.settings.model import Source, expand_user, nearest, source_in
+from codex_otel_config.settings.model import Source, expand_user, source_in
 
 SECRETS_NAME = ".secrets.toml"
 
@@ -176,12 +176,9 @@ def file_fragments(
         parts += [tables[env] for env in chunks.pop(_files.absolute(file), []) if env in tables]
         for table, tree in parts:
             source = Source(layer=layer, file=file, table=table)
+            base = _files.absolute(file).parent
             ctx = Context(
-                layer=source.describe(),
-                base_dir=_files.absolute(file).parent,
-                environ=environ,
-                table_hint=table or "default",
-                problems=problems,
+                source.describe(), base, environ, table_hint=table or "default", problems=problems
             )
             out.append(Fragment(normalize(tree, ctx), source))
     return out
@@ -253,25 +250,17 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
             tree.insert(_path(segments, env=True), environ[name], name)
     if not tree.data:
         return None
-    ctx = Context(
-        layer=tree.layer,
-        base_dir=_files.cwd(),
-        environ=environ,
-        raw_strings=True,
-        interpolate=False,
-    )
-    data = normalize(tree.data, ctx)
+    ctx = Context(tree.layer, _files.cwd(), environ, raw_strings=True, interpolate=False)
+    sources = {k: Source(layer="codex-env", variable=v) for k, v in tree.origins.items()}
+    fragment = Fragment(normalize(tree.data, ctx), Source(layer="codex-env"), sources)
     for p in ctx.problems:
-        variable = nearest(tree.origins, p.key) or next(  # else any variable below the key
-            (o for d, o in tree.origins.items() if f"{d}.".startswith(f"{p.key}.")), None
-        )
+        variable = fragment.source_for(p.key).variable
         message = p.message
         if variable and message.startswith("unknown key") and (hint := _suggest(variable)):
             message = message.partition(";")[0] + hint  # the name is the mistake, not the key
         layer = f"env {variable}" if variable else p.layer
         problems.append(Problem(key=p.key, layer=layer, message=message))
-    sources = {k: Source(layer="codex-env", variable=v) for k, v in tree.origins.items()}
-    return Fragment(data, Source(layer="codex-env"), sources)
+    return fragment
 
 
 def overrides_fragment(

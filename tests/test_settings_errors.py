@@ -124,7 +124,7 @@ def test_top_level_settings_keys_act_as_default(tmp_path: Path) -> None:
         ),
         (
             "exporter = 5",
-            'exporter: expected a string ("none", "statsig", "console") or a table naming the exporter kind, found an integer',  # noqa: E501
+            'exporter: expected a string ("none", "statsig", "console") or a table naming its kind, found an integer',  # noqa: E501
         ),
         (
             "[default.processors]\nbsp_max_queue_size = 1.5",

@@ -76,6 +76,8 @@ def quote(value: object) -> str:
     return '"' + "".join(f"\\u{ord(c):04x}" if schema.has_control(c) else c for c in text) + '"'
 
 
+#: What an exporter key holds, for every message that refuses something else.
+EXPORTER_FORMS = f"a string ({schema.listed(schema.STRING_KINDS)}) or a table naming its kind"
 #: The top-level keys a layer may set (``codex_home`` comes from ``CODEX_HOME`` only).
 _LAYER_KEYS = tuple(k for k in schema.TOP_LEVEL_KEYS if k != "codex_home")
 #: Why a declared top-level key is refused: ``codex_home`` in any layer, another in Codex's table.
@@ -406,11 +408,7 @@ def _exporter(key: str, value: Any, ctx: Context) -> dict[str, Any] | None:
         )
         return None
     if not isinstance(value, Mapping):
-        ctx.problem(
-            key,
-            f"expected a string ({schema.listed(schema.STRING_KINDS)}) or a table naming the "
-            f"exporter kind, found {type_name(value)}",
-        )
+        ctx.problem(key, f"expected {EXPORTER_FORMS}, found {type_name(value)}")
         return None
     for raw_kind in value:
         if schema.canonical(str(raw_kind), schema.EXPORTER_KINDS) is None:

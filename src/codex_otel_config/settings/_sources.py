@@ -16,7 +16,12 @@ from typing import Any
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings._normalize import Context, normalize, parse_inline_table
+from codex_otel_config.settings._normalize import (
+    EXPORTER_FORMS,
+    Context,
+    normalize,
+    parse_inline_table,
+)
 from codex_otel_config.settings._tree import deep_merge
 from codex_otel_config.settings.model import Source, expand_user, source_in
 
@@ -75,13 +80,8 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     mixed = _mixed_exporter(lines, line) if reason.startswith("Cannot overwrite") else None
     if mixed is not None:
         key, first = mixed
-        return Problem(
-            key=key,
-            layer=label,
-            message=f"is a string on line {first} and a table on line {line}; an exporter is "
-            f"either a string ({schema.listed(schema.STRING_KINDS)}) or a table naming its kind, "
-            f"not both: remove line {first}",
-        )
+        what = f"is a string on line {first} and a table on line {line}; an exporter is"
+        return Problem(key, label, f"{what} either {EXPORTER_FORMS}, not both: remove line {first}")
     hint = ""
     recent = (c.split("#")[0] for c in lines[max(0, line - 3) : line])
     if any(c.count("{") > c.count("}") for c in recent):
@@ -334,8 +334,7 @@ class _Tree:
         others = sorted({o for d, o in self.origins.items() if d == key or d.startswith(key + ".")})
         message = (
             "is given both as a string and as a table in the same layer "
-            f"({', '.join([*others, origin])}); an exporter is either a string "
-            f"({schema.listed(schema.STRING_KINDS)}) or a table naming its kind"
+            f"({', '.join([*others, origin])}); an exporter is either {EXPORTER_FORMS}"
         )
         self.problems.append(Problem(key=key, layer=self.layer, message=message))
 

@@ -128,14 +128,10 @@ def load_settings(
     else:  # … or the standard OTEL_* variables
         otel = read_otel_env(environ)
         problems += otel.problems
-        if not otel.empty:
-            if otel.touches_exporters and "trace_exporter" not in store.data:
-                store.inherit_trace()
-            data, sources, otel_warnings = otel.patch(
-                copy.deepcopy(store.data), store.is_explicit, store.source_of
-            )
-            warnings += otel_warnings
-            store.apply(_sources.Fragment(data, Source(layer="otel-env"), sources))
+        if otel.touches_exporters and "trace_exporter" not in store.data:
+            store.inherit_trace()
+        current = copy.deepcopy(store.data)  # patch() carries tables over from it
+        store.apply(otel.patch(current, store.is_explicit, store.source_of, warnings))
     # 5. CODEX_OTEL_* variables, 6. explicit overrides
     for later in (codex_env, override):
         if later is not None:

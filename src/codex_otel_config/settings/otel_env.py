@@ -37,6 +37,7 @@ from codex_otel_config.errors import Problem
 from codex_otel_config.redaction import mask_url
 from codex_otel_config.settings import _files, schema
 from codex_otel_config.settings._normalize import Context, parse_value, quote
+from codex_otel_config.settings._sources import Fragment
 from codex_otel_config.settings._tree import leaves
 from codex_otel_config.settings.model import EXPORTER_FIELD, SIGNALS, Signal, Source
 
@@ -87,17 +88,14 @@ class OtelEnv:
     def touches_exporters(self) -> bool:
         return any(s.touches_exporter for s in self.signals.values())
 
-    @property
-    def empty(self) -> bool:
-        return not (self.touches_exporters or self.values)
-
     def patch(
         self,
         current: Mapping[str, Any],
         is_explicit: Callable[[str], bool],
         source_of: Callable[[str], Source],
-    ) -> tuple[dict[str, Any], dict[str, Source], list[str]]:
-        """A fragment (canonical nested dict), the source of each of its keys, and warnings.
+        warnings: list[str],
+    ) -> Fragment:
+        """The layer's fragment (empty when no variable is set); warnings go to ``warnings``.
 
         ``current`` is the canonical settings resolved so far (exporter keys hold
         ``{kind: fields}``); ``is_explicit(key)`` says whether a layer above the built-in
@@ -106,7 +104,6 @@ class OtelEnv:
         """
         data: dict[str, Any] = {}
         sources: dict[str, Source] = {}
-        warnings: list[str] = []
         for dotted, setting in self.values.items():
             top, _, name = dotted.partition(".")  # a resource attribute name may hold dots
             node = data.setdefault(top, {}) if name else data
@@ -116,7 +113,7 @@ class OtelEnv:
             patched = _patch_signal(signal, env, current, sources, warnings, is_explicit, source_of)
             if patched is not None:
                 data[EXPORTER_FIELD[signal]] = patched
-        return data, sources, warnings
+        return Fragment(data, Source(layer="otel-env"), sources)
 
 
 def _patch_signal(

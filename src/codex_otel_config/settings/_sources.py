@@ -46,12 +46,15 @@ class Fragment:
 # -- TOML files ---------------------------------------------------------------------------
 
 
-def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """Parse a TOML file; a problem (with its line) instead of an exception when it is bad."""
     import tomllib
 
-    def refused(key: str, message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(key=key, layer=label, message=message)]
+    label = str(path)
+
+    def refused(key: str, message: str) -> dict[str, Any] | None:
+        problems.append(Problem(key=key, layer=label, message=message))
+        return None
 
     try:
         raw = _files.read_capped(path)
@@ -64,14 +67,14 @@ def read_toml(path: Path, *, label: str) -> tuple[dict[str, Any] | None, list[Pr
     if _files.too_deep(text):  # so the parser's recursion is never reached
         return refused("file", f"nests arrays or tables more than {schema.MAX_DEPTH} levels deep")
     try:
-        return tomllib.loads(text), []
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return None, [_toml_problem(str(exc), text, label, path)]
+        return refused(*_toml_problem(str(exc), text, path))
     except ValueError:  # an integer beyond Python's digit limit
         return refused("file", "holds a number too large to read")
 
 
-def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
+def _toml_problem(message: str, text: str, path: Path) -> tuple[str, str]:
     """tomllib's message keyed by its line, with a hint for the usual mistakes."""
     reason, _, where = message.partition(" (at line ")  # "(at end of document)": no line
     number, _, column = where.rstrip(")").partition(", column ")
@@ -81,7 +84,7 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     if mixed is not None:
         key, first = mixed
         what = f"is a string on line {first} and a table on line {line}; an exporter is"
-        return Problem(key, label, f"{what} either {EXPORTER_FORMS}, not both: remove line {first}")
+        return key, f"{what} either {EXPORTER_FORMS}, not both: remove line {first}"
     hint = ""
     recent = (c.split("#")[0] for c in lines[max(0, line - 3) : line])
     if any(c.count("{") > c.count("}") for c in recent):
@@ -89,11 +92,8 @@ def _toml_problem(message: str, text: str, label: str, path: Path) -> Problem:
     elif path.suffix.lower() not in (".toml", ""):
         hint = f"; settings files are TOML ({path.suffix} is not supported)"
     col = f" (column {column})" if column else ""
-    return Problem(
-        key=f"line {line}" if line else "file",
-        layer=label,
-        message=f"invalid TOML: {reason[:1].lower()}{reason[1:]}{col}{hint}",
-    )
+    message = f"invalid TOML: {reason[:1].lower()}{reason[1:]}{col}{hint}"
+    return f"line {line}" if line else "file", message
 
 
 def _mixed_exporter(lines: list[str], line: int) -> tuple[str, int] | None:
@@ -152,9 +152,7 @@ def file_fragments(
         for layer, file in (("file", path), ("secrets", secrets_beside(path))):
             if file is None:
                 continue
-            data, read_problems = read_toml(file, label=str(file))
-            problems += read_problems
-            if data is not None:
+            if (data := read_toml(file, problems)) is not None:
                 implicit, tables = split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
@@ -221,16 +219,12 @@ def codex_fragment(
     path = codex_home / "config.toml"
     if not _files.exists(path):
         return None
-    source = Source(layer="codex-config", file=path, table="otel")
-    data, read_problems = read_toml(path, label=str(path))
-    problems += read_problems
+    data = read_toml(path, problems)
     if data is None or "otel" not in data:
         return None
-    table = data["otel"]
+    table, source = data["otel"], Source(layer="codex-config", file=path, table="otel")
     if not isinstance(table, dict):
-        problems.append(
-            Problem(key="otel", layer=str(path), message="expected a table ([otel]), found a value")
-        )
+        problems.append(Problem("otel", str(path), "expected a table ([otel]), found a value"))
         return None
     ctx = Context(source.describe(), codex_home, environ, codex_config=True, problems=problems)
     return Fragment(normalize(table, ctx), source)

@@ -110,10 +110,9 @@ class Mapped:
     def one(self, obj: Any, where: str, what: str, ok: Collection[str]) -> tuple[str, Any] | None:
         """``(kind, body)`` of the one kind a processor, reader or exporter sets, if ``ok``."""
         kinds = _set(obj)
-        names = [*kinds, *sorted(getattr(obj, "additional_properties", None) or {})]
-        if len(names) == 1 and names[0] in kinds and names[0] in ok:
-            return names[0], kinds[names[0]]
-        self.unsupported(where, f"the {what} `{', '.join(names) or 'none'}`")
+        if len(kinds) == 1 and (name := next(iter(kinds))) in ok:
+            return name, kinds[name]
+        self.unsupported(where, f"the {what} `{', '.join(kinds) or 'none'}`")
         return None
 
     def pairs(self, fields: dict[str, Any], where: str, name: str) -> dict[str, tuple[Any, str]]:
@@ -137,10 +136,12 @@ class Mapped:
 
 
 def _set(obj: Any) -> dict[str, Any]:
-    """The dataclass fields of ``obj`` that hold a value (``None`` means unset)."""
+    """The dataclass fields of ``obj`` that hold a value (``None`` means unset), then the names
+    the schema lets a file add (``additional_properties``: never ours, so always reported)."""
     if not dataclasses.is_dataclass(obj):
         return {}
-    return {f.name: v for f in dataclasses.fields(obj) if (v := getattr(obj, f.name)) is not None}
+    found = {f.name: v for f in dataclasses.fields(obj) if (v := getattr(obj, f.name)) is not None}
+    return {**found, **(getattr(obj, "additional_properties", None) or {})}
 
 
 def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
@@ -148,8 +149,6 @@ def map_config(config: Any, skip: frozenset[str] = frozenset()) -> Mapped:
     location is in ``skip`` (an unset ``${VAR}``) is left to the layers below."""
     out = Mapped(skip)
     top = out.fields(config, "", _TOP)
-    for name in sorted(getattr(config, "additional_properties", None) or {}):
-        out.unsupported(name, f"`{name}`")
     if "disabled" in top:
         out.put("disabled", bool(top["disabled"]), "sdk_disabled")
     _resource(top.get("resource"), out)

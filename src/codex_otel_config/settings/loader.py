@@ -186,8 +186,7 @@ def list_environments(
     names: dict[str, None] = {}
     for path in paths:
         for file in filter(None, (path, _sources.secrets_beside(path))):
-            data, _ = _sources.read_toml(file, label=str(file))
-            _, tables = _sources.split_top(file, data or {}, [])
+            _, tables = _sources.split_top(file, _sources.read_toml(file, []) or {}, [])
             names.update(dict.fromkeys(name for name, _ in tables.values()))
     return tuple(sorted(names, key=lambda n: (n.lower() != "default", n.lower())))
 

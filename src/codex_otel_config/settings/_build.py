@@ -161,8 +161,7 @@ class Builder:
     def statsig(self, key: str, prefix: str, fields: Mapping[str, Any]) -> Exporter:
         api_key = fields.get("api_key")
         if not api_key and (api_key := (self.environ.get(STATSIG_KEY_VARIABLE) or "").strip()):
-            source = Source(layer="derived", variable=STATSIG_KEY_VARIABLE)
-            self.provenance[f"{prefix}.api_key"] = source
+            self.provenance[f"{prefix}.api_key"] = Source("derived", variable=STATSIG_KEY_VARIABLE)
         if not api_key:
             self.problem(
                 f"{prefix}.api_key",

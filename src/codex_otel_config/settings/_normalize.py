@@ -18,7 +18,7 @@ from typing import Any
 
 from codex_otel_config.errors import Problem
 from codex_otel_config.settings import _files, schema
-from codex_otel_config.settings.interpolate import InterpolationError, expand, has_reference
+from codex_otel_config.settings.interpolate import SYNTAX, InterpolationError, expand, has_reference
 from codex_otel_config.settings.model import expand_user
 
 #: Every declared key (``processors.bsp_max_queue_size``, ``otlp-http.tls.ca-certificate``).
@@ -127,15 +127,9 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
     try:
         return expand(value, ctx.environ)
     except InterpolationError as exc:
-        if secret and exc.variable.startswith("$"):
-            # An invalid reference quotes the text around it: never part of a secret.
-            ctx.problem(
-                key,
-                "contains an invalid ${…} reference; expected ${NAME} or "
-                "${NAME:-default} (write $$ for a literal $)",
-            )
-        else:
-            ctx.problem(key, exc.reason)
+        # An invalid reference quotes the text around it: never part of a secret.
+        hide = secret and exc.variable.startswith("$")
+        ctx.problem(key, f"contains an invalid ${{…}} reference; {SYNTAX}" if hide else exc.reason)
         return None
 
 

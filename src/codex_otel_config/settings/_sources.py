@@ -206,10 +206,8 @@ def split_top(
 
 def secrets_beside(path: Path) -> Path | None:
     """Dynaconf's convention: a ``.secrets.toml`` in the same folder as the settings file."""
-    if path.name == SECRETS_NAME:
-        return None
     candidate = path.parent / SECRETS_NAME
-    return candidate if _files.exists(candidate) else None
+    return candidate if path.name != SECRETS_NAME and _files.exists(candidate) else None
 
 
 def codex_fragment(

@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: How a reference is written, for the messages that refuse one.
+SYNTAX = "expected ${NAME} or ${NAME:-default} (write $$ for a literal $)"
 
 
 @functools.cache
@@ -48,11 +50,7 @@ def expand(text: str, environ: Mapping[str, str]) -> str:
         name, default = match.group(1), match.group(2)
         if name is None:
             shown = whole if len(whole) <= 40 else whole[:37] + "..."
-            raise InterpolationError(
-                shown,
-                f"{shown!s} is not a valid reference; expected ${{NAME}} or ${{NAME:-default}} "
-                "(write $$ for a literal $)",
-            )
+            raise InterpolationError(shown, f"{shown!s} is not a valid reference; {SYNTAX}")
         value = environ.get(name)
         if default is not None and not value:
             return default

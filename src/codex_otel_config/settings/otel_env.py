@@ -28,6 +28,7 @@ spellings); an empty variable counts as unset.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -215,7 +216,8 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
             return None
         ctx = Context(f"env {variable}", base, environ, interpolate=False, otel=True)
         value = parse_value(key, text, param, ctx)
-        if param.key.endswith(".endpoint") and value is not None and not _is_url(value):
+        # http(s):// and something after it: the host and port are checked once merged
+        if param.key.endswith(".endpoint") and value and not re.match("(?i)https?://.", value):
             ctx.problem(
                 key,
                 f"{quote(mask_url(value))} is not a URL; expected http://host:port or "
@@ -261,9 +263,3 @@ def read_otel_env(environ: Mapping[str, str], cwd: Path | None = None) -> OtelEn
             endpoint_is_generic="endpoint" in generic and "endpoint" not in own,
         )
     return out
-
-
-def _is_url(text: str) -> bool:
-    """``http(s)://`` and something after it: the host and port are checked once merged."""
-    scheme, sep, rest = text.partition("://")
-    return bool(sep and rest) and scheme.lower() in ("http", "https")

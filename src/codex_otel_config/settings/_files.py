@@ -19,11 +19,7 @@ PROJECT_FILE = "codex-otel.toml"  # in the current folder
 
 
 class Refused(Exception):
-    """A file that is not read; ``reason`` completes "<path> …"."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    """A file that is not read; its message completes "<path> …"."""
 
 
 def default_files(codex_home: Path) -> list[Path]:

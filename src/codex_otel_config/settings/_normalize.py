@@ -129,7 +129,7 @@ def _text(key: str, value: str, ctx: Context, *, secret: bool) -> str | None:
     except InterpolationError as exc:
         # An invalid reference quotes the text around it: never part of a secret.
         hide = secret and exc.variable.startswith("$")
-        ctx.problem(key, f"contains an invalid ${{…}} reference; {SYNTAX}" if hide else exc.reason)
+        ctx.problem(key, f"contains an invalid ${{…}} reference; {SYNTAX}" if hide else str(exc))
         return None
 
 

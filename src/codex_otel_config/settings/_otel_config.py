@@ -80,7 +80,7 @@ def _read(path: Path, problems: list[Problem], warnings: list[str]) -> Mapped | 
     try:  # the settings-file rules first: a regular file, at most MAX_FILE_BYTES
         text = _files.read_capped(path).decode("utf-8", errors="replace")
     except _files.Refused as exc:
-        problems.append(Problem("file", label, exc.reason))
+        problems.append(Problem("file", label, str(exc)))
         return None
     unset = _unset_references(text)
     with _captured(warnings, f"{label}: "):

@@ -60,7 +60,7 @@ def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         raw = _files.read_capped(path)
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except _files.Refused as exc:
-        return refused("file", exc.reason)
+        return refused("file", str(exc))
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return refused(f"line {line}", "is not UTF-8 text; settings files are TOML")

@@ -9,18 +9,12 @@ from typing import Any
 def leaves(prefix: str, value: Any) -> list[str]:
     """The dotted keys of every leaf under ``prefix`` (an empty table is a leaf itself)."""
     if isinstance(value, Mapping) and value:
-        out: list[str] = []
-        for k, v in value.items():
-            out += leaves(f"{prefix}.{k}", v)
-        return out
+        return [leaf for k, v in value.items() for leaf in leaves(f"{prefix}.{k}", v)]
     return [prefix]
 
 
 def deep_merge(old: Any, new: Any) -> Any:
     """``new`` merged into ``old`` table by table; ``new`` wins for everything else."""
     if isinstance(old, dict) and isinstance(new, dict):
-        merged = dict(old)
-        for k, v in new.items():
-            merged[k] = deep_merge(old[k], v) if k in old else v
-        return merged
+        return {**old, **{k: deep_merge(old.get(k), v) for k, v in new.items()}}
     return new

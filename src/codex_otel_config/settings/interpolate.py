@@ -29,7 +29,6 @@ class InterpolationError(ValueError):
 
     def __init__(self, variable: str, reason: str) -> None:
         self.variable = variable
-        self.reason = reason
         super().__init__(reason)
 
 

@@ -222,8 +222,7 @@ _CHOICE_HINTS = {
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...], ctx: Context) -> Any:
-    lowered = value.strip().lower()
-    if lowered in choices:
+    if (lowered := value.strip().lower()) in choices:
         return lowered
     hint = _CHOICE_HINTS.get(lowered)
     extra = f" ({hint})" if hint else schema.did_you_mean(value, choices)

@@ -8,10 +8,9 @@ file, ``.env`` and environment loaders are switched off, so it never reads ``os.
 settings), validated into a canonical fragment, and merged by :class:`_Store`, which records
 the :class:`Source` of every key as it goes.
 
-Every variable is read from the ``environ`` mapping the caller passes (``os.environ`` by
-default). When nothing is configured — no Codex ``config.toml``, no settings file, no relevant
-variable, no override — the model's defaults are returned after a few ``stat()`` calls, without
-importing the layer readers, dynaconf or a TOML parser.
+When nothing is configured — no Codex ``config.toml``, no settings file, no relevant variable,
+no override — the model's defaults are returned after a few ``stat()`` calls, without importing
+the layer readers, dynaconf or a TOML parser.
 """
 
 from __future__ import annotations

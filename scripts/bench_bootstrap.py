@@ -23,7 +23,8 @@ CPU held by other processes; wall time is a secondary column. Each comparison ta
 ours / baseline *within* each round, then the median of those per-round ratios with a 95 %
 bootstrap interval (percentile bootstrap of the median, resampling rounds, seeded). Verdict:
 "ok" when the interval's upper end is <= the target, "over" when its lower end is above it,
-"inconclusive" otherwise (this run cannot tell).
+"inconclusive" otherwise (this run cannot tell). The statistics and the table are shared with
+``bench_events.py`` (``scripts/_benchstats.py``).
 
 Usage: ``python scripts/bench_bootstrap.py [--rounds 40] [--warmup 2] [--seed 0]``.
 """
@@ -33,13 +34,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from _benchstats import Sample, table_header, table_row
 
 BOOTSTRAP_HTTP = """
 from codex_otel_config import bootstrap_from_env
@@ -125,10 +127,6 @@ HTTP_ENV = {
 }
 
 
-#: Bootstrap resamples for the interval of a median; seeded, so a run's output is repeatable.
-RESAMPLES = 4000
-
-
 @dataclass(frozen=True)
 class Program:
     """One measured program: Python source run by ``python -c`` in a given environment."""
@@ -143,24 +141,6 @@ class Comparison:
     ours: str  # keys into the programs
     baseline: str
     target: float | None  # None: informational
-
-
-@dataclass(frozen=True)
-class Sample:
-    cpu: float  # seconds, user + system
-    wall: float  # seconds
-
-
-@dataclass(frozen=True)
-class Figure:
-    """Median of per-round ratios and its 95 % interval."""
-
-    median: float
-    low: float
-    high: float
-
-    def markdown(self) -> str:
-        return f"{self.median:.3f}x [{self.low:.3f}, {self.high:.3f}]"
 
 
 def _clean_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -201,49 +181,22 @@ def measure(
     return kept
 
 
-def median_interval(values: Sequence[float], rng: random.Random) -> Figure:
-    """The median and its 95 % percentile-bootstrap interval."""
-    medians = sorted(
-        statistics.median(rng.choices(values, k=len(values))) for _ in range(RESAMPLES)
-    )
-    return Figure(
-        statistics.median(values),
-        medians[int(0.025 * RESAMPLES)],
-        medians[int(0.975 * RESAMPLES) - 1],
-    )
-
-
-def verdict(figure: Figure, target: float | None) -> str:
-    if target is None:
-        return "— (informational)"
-    if figure.high <= target:
-        return "ok"
-    if figure.low > target:
-        return "over"
-    return "inconclusive"
-
-
 def report(
     comparisons: Sequence[Comparison], rounds: list[dict[str, Sample]], rng: random.Random
 ) -> str:
-    lines = [
-        "| comparison | CPU ms, ours / baseline | CPU ratio [95 % CI] | wall ms, ours / baseline "
-        "| wall ratio [95 % CI] | target | verdict |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    rows = [
+        table_row(
+            c.name,
+            [r[c.ours] for r in rounds],
+            [r[c.baseline] for r in rounds],
+            c.target,
+            rng,
+            scale=1000,
+            digits=0,
+        )
+        for c in comparisons
     ]
-    for c in comparisons:
-        cells = [c.name]
-        figures: list[Figure] = []
-        for field in ("cpu", "wall"):
-            ours = [getattr(r[c.ours], field) for r in rounds]
-            base = [getattr(r[c.baseline], field) for r in rounds]
-            figures.append(median_interval([o / b for o, b in zip(ours, base, strict=True)], rng))
-            ms = f"{statistics.median(ours) * 1000:.0f} / {statistics.median(base) * 1000:.0f}"
-            cells += [ms, figures[-1].markdown()]
-        target = "—" if c.target is None else f"≤ {c.target}x"
-        cells += [target, verdict(figures[0], c.target)]  # the verdict is on CPU time
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join([table_header("comparison", "ms"), *rows])
 
 
 COMPARISONS = (

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Cost of the telemetry API against the raw OpenTelemetry SDK calls it wraps.
 
-Measures, in one process and interleaved round by round (so machine noise hits both
-sides alike):
+Compares, in one process:
 
 * ``SessionTelemetry.record_api_request(...)`` (a 401 with its auth evidence) against the
   raw calls it makes: one ``Logger.emit`` with the same attributes, one ``Span.add_event``
@@ -12,28 +11,43 @@ sides alike):
 * the same ``record_api_request`` with the runtime reader on (``runtime_metrics = true``:
   a second, on-demand metric reader), against the raw calls through that client's
   ``MeterProvider`` — both sides pay the SDK's per-reader aggregation. The runtime reader is
-  snapshotted between timed runs (untimed), as an application would once per turn.
+  snapshotted before each timed block (untimed), as an application would once per turn;
+* control: the raw calls of the first row against themselves. Its true ratio is 1, so its
+  interval shows how finely this run resolves a ratio (and should contain 1.0).
 
-The batch queues are drained (untimed) before each row after the first, so a row does not
-run beside the export thread still working through the previous row's backlog.
+Target: <= 1.2x the raw SDK calls.
+
+Method (docs/benchmarks.md says why). A round runs each side in ``--blocks`` short blocks
+of ``--calls`` calls, in the order A B B A (A B B A A B B A … with more blocks), the first
+side at random, so both sides run within milliseconds of each other. The primary figure is
+the CPU time of the calling thread (``time.thread_time``): it leaves out time spent waiting
+for a CPU (or for the GIL) held by something else, and the export thread's work, which
+handles the same records for both sides; wall time is a secondary column. Per round, the
+ratio ours / raw of the summed blocks; over the rounds, the median of those ratios with a
+95 % bootstrap interval and a verdict from the interval ("ok", "over" or "inconclusive"),
+as in ``bench_bootstrap.py`` (shared code: ``scripts/_benchstats.py``). The garbage
+collector is off while a row is timed; the batch queues are drained (untimed) between rows,
+so a row does not run beside the export thread still working through the previous backlog.
 
 Both sides share the same providers: batch processors with an exporter that drops what it
-receives, as in production minus the network. Prints a markdown table of the median
-per-call cost and the ratio of medians.
+receives, as in production minus the network. Prints a markdown table.
 
-    python scripts/bench_events.py [--calls N] [--rounds R]
+    python scripts/bench_events.py [--rounds 60] [--blocks 2] [--calls 200] [--seed 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import statistics
+import os
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from _benchstats import Sample, table_header, table_row
 from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk._logs import LoggerProvider
@@ -65,43 +79,63 @@ class _DropLogs(LogRecordExporter):
         pass
 
 
-def _per_call_ns(fn: Callable[[], None], calls: int) -> float:
-    start = time.perf_counter_ns()
+TARGET = 1.2
+
+
+@dataclass(frozen=True)
+class Row:
+    """One comparison: our call against the raw SDK calls it makes."""
+
+    name: str
+    ours: Callable[[], None]
+    raw: Callable[[], None]
+    target: float | None = TARGET
+    between: Callable[[], object] | None = None  # untimed, before each block
+
+
+def _block(fn: Callable[[], None], calls: int) -> Sample:
+    cpu, wall = time.thread_time(), time.perf_counter()
     for _ in range(calls):
         fn()
-    return (time.perf_counter_ns() - start) / calls
+    return Sample(time.thread_time() - cpu, time.perf_counter() - wall)
 
 
-def _compare(
-    ours: Callable[[], None],
-    raw: Callable[[], None],
-    calls: int,
-    rounds: int,
-    between: Callable[[], object] | None = None,
-) -> tuple[float, float]:
-    for fn in (ours, raw):  # warm caches (instruments, tag sets, attribute paths)
-        _per_call_ns(fn, max(calls // 10, 10))
-    ours_ns: list[float] = []
-    raw_ns: list[float] = []
+def measure(
+    row: Row, rounds: int, blocks: int, calls: int, rng: random.Random
+) -> tuple[list[Sample], list[Sample]]:
+    """Per round and side, the seconds per call of ``blocks`` alternating blocks (ABBA…)."""
+    sides = (row.ours, row.raw)
+    for fn in sides:  # warm caches (instruments, tag sets, attribute paths)
+        _block(fn, calls)
+    per_round: tuple[list[Sample], list[Sample]] = ([], [])
     gc.collect()
     gc.disable()
     try:
-        for i in range(rounds):
-            order = (ours, raw) if i % 2 == 0 else (raw, ours)
-            for fn in order:
-                if between is not None:
-                    between()  # untimed: e.g. a runtime snapshot, as once per turn
-                value = _per_call_ns(fn, calls)
-                (ours_ns if fn is ours else raw_ns).append(value)
+        for _ in range(rounds):
+            first = rng.randrange(2)
+            cpu, wall = [0.0, 0.0], [0.0, 0.0]
+            for index in range(2 * blocks):
+                side = first ^ ((index + 1) // 2 % 2)  # A B B A A B B A …
+                if row.between is not None:
+                    row.between()
+                sample = _block(sides[side], calls)
+                cpu[side] += sample.cpu
+                wall[side] += sample.wall
+            for side in (0, 1):
+                per_round[side].append(
+                    Sample(cpu[side] / (blocks * calls), wall[side] / (blocks * calls))
+                )
     finally:
         gc.enable()
-    return statistics.median(ours_ns), statistics.median(raw_ns)
+    return per_round
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000, help="calls per round")
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per side")
+    parser.add_argument("--rounds", type=int, default=60, help="measured rounds (>= 5)")
+    parser.add_argument("--blocks", type=int, default=2, help="blocks per side and round")
+    parser.add_argument("--calls", type=int, default=200, help="calls per block")
+    parser.add_argument("--seed", type=int, default=0, help="block order and bootstrap")
     args = parser.parse_args(argv)
 
     tracer_provider = TracerProvider()
@@ -280,59 +314,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger_provider.force_flush()
         tracer_provider.force_flush()
 
-    rows = []
-    with tracer.start_as_current_span("root"):
-        rows.append(
-            (
-                "`SessionTelemetry.record_api_request` (401, log + span event + 2 metrics)",
-                *_compare(record_api_request, raw_api_request, args.calls, args.rounds),
-            )
-        )
-        drain()
-        rows.append(
-            (
-                "`SessionTelemetry.record_api_request` with the runtime reader on "
-                "(`runtime_metrics = true`)",
-                *_compare(
-                    runtime_api_request,
-                    raw_runtime_api_request,
-                    args.calls,
-                    args.rounds,
-                    between=runtime_metrics.snapshot,
-                ),
-            )
-        )
-    drain()
-    rows.append(
-        (
-            "`MetricsClient.counter(name, 1, tags)` (2 per-call tags)",
-            *_compare(client_counter_tags, raw_counter_tags, args.calls, args.rounds),
-        )
+    rows = (
+        Row(
+            "`SessionTelemetry.record_api_request` (401, log + span event + 2 metrics) vs raw SDK",
+            record_api_request,
+            raw_api_request,
+        ),
+        Row(
+            "`SessionTelemetry.record_api_request` with the runtime reader on "
+            "(`runtime_metrics = true`) vs raw SDK",
+            runtime_api_request,
+            raw_runtime_api_request,
+            between=runtime_metrics.snapshot,
+        ),
+        Row(
+            "control: raw SDK calls of `record_api_request` vs themselves (true ratio 1: the "
+            "interval shows this run's resolution)",
+            raw_api_request,
+            raw_api_request,
+            target=None,
+        ),
+        Row(
+            "`MetricsClient.counter(name, 1, tags)` (2 per-call tags) vs raw SDK",
+            client_counter_tags,
+            raw_counter_tags,
+        ),
+        Row(
+            "`MetricsClient.counter(name, 1, tags)` with the runtime reader on vs raw SDK",
+            runtime_counter_tags,
+            raw_runtime_counter_tags,
+            between=runtime_metrics.snapshot,
+        ),
+        Row(
+            "`MetricsClient.counter(name)` (default tags only) vs raw SDK",
+            client_counter_bare,
+            raw_counter_bare,
+        ),
     )
-    rows.append(
-        (
-            "`MetricsClient.counter(name, 1, tags)` with the runtime reader on",
-            *_compare(
-                runtime_counter_tags,
-                raw_runtime_counter_tags,
-                args.calls,
-                args.rounds,
-                between=runtime_metrics.snapshot,
-            ),
-        )
-    )
-    rows.append(
-        (
-            "`MetricsClient.counter(name)` (default tags only)",
-            *_compare(client_counter_bare, raw_counter_bare, args.calls, args.rounds),
-        )
-    )
+    rounds, blocks, calls = max(5, args.rounds), max(1, args.blocks), max(1, args.calls)
+    rng = random.Random(args.seed)
+    lines = [table_header("call", "µs/call")]
+    with tracer.start_as_current_span("root"):  # the span the events are added to
+        for row in rows:
+            ours, raw = measure(row, rounds, blocks, calls, rng)
+            lines.append(table_row(row.name, ours, raw, row.target, rng, scale=1e6, digits=2))
+            drain()
 
-    print(f"Python {sys.version.split()[0]}, {args.rounds} rounds x {args.calls} calls per side\n")
-    print("| call | ours (µs/call) | raw SDK (µs/call) | ratio |")
-    print("| --- | ---: | ---: | ---: |")
-    for label, ours, raw in rows:
-        print(f"| {label} | {ours / 1000:.2f} | {raw / 1000:.2f} | {ours / raw:.2f}x |")
+    print(
+        f"One process, {rounds} rounds; each round runs {blocks} blocks of {calls} calls per "
+        "side, alternating, first side at random; CPU time of the calling thread; median of "
+        f"per-round ratios, 95 % bootstrap interval (Python {sys.version.split()[0]}, load "
+        f"average {os.getloadavg()[0]:.1f} at the end):\n"
+    )
+    print("\n".join(lines))
 
     metrics.shutdown()
     runtime_metrics.shutdown()

@@ -521,6 +521,33 @@ def test_dynaconf_reads_nothing_behind_our_back(
     assert s.exporter.headers["x-token"] == "@format {env[HOME]}"
 
 
+def test_dynaconf_variables_do_not_change_which_tables_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dynaconf applies its *_FOR_DYNACONF variables over its init arguments; ours win."""
+    for name, value in {
+        "ENVIRONMENTS_FOR_DYNACONF": "false",
+        "ENV_FOR_DYNACONF": "development",
+        "DEFAULT_ENV_FOR_DYNACONF": "development",
+        "MERGE_ENABLED_FOR_DYNACONF": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    f = write(
+        tmp_path / "s.toml",
+        """
+        [default]
+        service_name = "base"
+        [development]
+        service_name = "dev"
+        [production]
+        environment = "prod"
+    """,
+    )
+    s = load(tmp_path, {"CODEX_OTEL_ENV": "production"}, files=[f])
+    assert (s.service_name, s.environment) == ("base", "prod")
+    assert s.source_of("environment").table == "production"
+
+
 def test_list_environments(tmp_path: Path) -> None:
     from codex_otel_config.settings.loader import list_environments
 

@@ -6,11 +6,12 @@ the loader validates against the schema and merges with the other layers, each l
 the file and table dynaconf says it came from.
 
 Only dynaconf's TOML loader is asked to run: its environment-variable and ``.env`` loaders are
-off (the variable layers are read from the ``environ`` the caller passes). dynaconf still
-honours a few of its own ``*_FOR_DYNACONF`` variables from ``os.environ`` whatever it is told
-(``SETTINGS_FILE_FOR_DYNACONF``, ``SECRETS_FOR_DYNACONF``, ``INCLUDES_FOR_DYNACONF`` add files,
-``AUTO_CAST_FOR_DYNACONF`` casts ``@…`` strings): only chunks from our files and our two
-tables are used, and the loader takes their values as the file wrote them.
+off (the variable layers are read from the ``environ`` the caller passes). dynaconf applies its
+own ``*_FOR_DYNACONF`` variables from ``os.environ`` when it sets itself up, over its init
+arguments (``ENVIRONMENTS_FOR_DYNACONF=false`` would drop the environment tables,
+``AUTO_CAST_FOR_DYNACONF=true`` cast ``@…`` strings, ``SETTINGS_FILE_FOR_DYNACONF`` load a file
+of its own): our settings are applied again after that, and only the chunks ``load_file`` read
+from our files for our two tables are used.
 Imported only when a settings file with an environment table exists.
 """
 
@@ -18,6 +19,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+
+#: How dynaconf is asked to read our files: environments on, its TOML loader only, no variable
+#: or ``.env`` loader (the variables are layers 4 and 5, read from the caller's ``environ``),
+#: no casting of ``@…`` strings, no files of its own.
+_OURS: dict[str, object] = {
+    "ENVIRONMENTS_FOR_DYNACONF": True,
+    "DEFAULT_ENV_FOR_DYNACONF": "default",
+    "ENV_FOR_DYNACONF": "default",
+    "CORE_LOADERS_FOR_DYNACONF": ["TOML"],
+    "LOADERS_FOR_DYNACONF": [],
+    "LOAD_DOTENV_FOR_DYNACONF": False,
+    "AUTO_CAST_FOR_DYNACONF": False,
+    "MERGE_ENABLED_FOR_DYNACONF": False,
+    "DOTTED_LOOKUP_FOR_DYNACONF": False,
+    "VALIDATE_ON_UPDATE_FOR_DYNACONF": False,
+    "ENVVAR_FOR_DYNACONF": "CODEX_OTEL_DYNACONF_UNUSED",
+    "ENVVAR_PREFIX_FOR_DYNACONF": "CODEX_OTEL_DYNACONF_UNUSED",
+    "SETTINGS_FILE_FOR_DYNACONF": [],
+    "SECRETS_FOR_DYNACONF": [],
+    "INCLUDES_FOR_DYNACONF": [],
+    "PRELOAD_FOR_DYNACONF": [],
+}
 
 
 def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[tuple[Path, str]]:
@@ -27,30 +50,18 @@ def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[tuple[Path,
     from dynaconf import Dynaconf
     from dynaconf.utils.inspect import get_history
 
-    settings = Dynaconf(
-        # Upper-case names: they win over the same *_FOR_DYNACONF variables.
-        ENVIRONMENTS_FOR_DYNACONF=True,
-        DEFAULT_ENV_FOR_DYNACONF="default",
-        ENV_FOR_DYNACONF="default",
-        CORE_LOADERS_FOR_DYNACONF=["TOML"],
-        LOADERS_FOR_DYNACONF=[],  # no variable loader: variables are our layers 4 and 5
-        LOAD_DOTENV_FOR_DYNACONF=False,
-        AUTO_CAST_FOR_DYNACONF=False,  # "@format …" in a header value stays text
-        MERGE_ENABLED_FOR_DYNACONF=False,
-        DOTTED_LOOKUP_FOR_DYNACONF=False,
-        VALIDATE_ON_UPDATE_FOR_DYNACONF=False,
-        ENVVAR_FOR_DYNACONF="CODEX_OTEL_DYNACONF_UNUSED",
-        ENVVAR_PREFIX_FOR_DYNACONF="CODEX_OTEL_DYNACONF_UNUSED",
-        SETTINGS_FILE_FOR_DYNACONF=[],
-        SECRETS_FOR_DYNACONF=[],
-        INCLUDES_FOR_DYNACONF=[],
-        PRELOAD_FOR_DYNACONF=[],
-    )
+    settings = Dynaconf(**_OURS)
+    # dynaconf applies the *_FOR_DYNACONF variables of os.environ on top of its init arguments
+    # when it sets itself up (ENVIRONMENTS_FOR_DYNACONF=false would drop every environment
+    # table, AUTO_CAST_FOR_DYNACONF=true would cast "@int …" strings): ours are set again after.
+    settings.update(_OURS)
     names = [str(p) for p in paths]
     settings.load_file(path=names, env=env_name or "default")
     wanted = {"default", (env_name or "default").lower()}
     return [
         (Path(entry["identifier"]), str(entry["env"]).lower())
         for entry in get_history(settings)
-        if entry["identifier"] in names and str(entry["env"]).lower() in wanted
+        if str(entry["loader"]).startswith("load_file")  # not a file SETTINGS_FILE_… added
+        and entry["identifier"] in names
+        and str(entry["env"]).lower() in wanted
     ]

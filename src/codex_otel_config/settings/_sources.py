@@ -117,17 +117,16 @@ def settings_files(
     codex_home: Path,
 ) -> tuple[list[Path], list[Problem]]:
     """The settings files to load, in order; a named file that is missing is a problem."""
-    exists = _files.exists
     if files is not None:
         named, origin = [Path(f) for f in files], "files="
     elif env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip():
         named = [expand_user(p.strip()) for p in env_files.split(",") if p.strip()]
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
-        return [p for p in _files.default_files(codex_home) if exists(p)], []
+        return [p for p in _files.default_files(codex_home) if _files.exists(p)], []
     message = f"settings file not found (named by {origin})"
-    problems = [Problem(key="file", layer=str(p), message=message) for p in named if not exists(p)]
-    return [p for p in named if exists(p)], problems
+    problems = [Problem("file", str(p), message) for p in named if not _files.exists(p)]
+    return [p for p in named if _files.exists(p)], problems
 
 
 def file_fragments(
@@ -150,9 +149,7 @@ def file_fragments(
     checked: list[tuple[Path, str, dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]] = []
     for path in paths:
         for layer, file in (("file", path), ("secrets", secrets_beside(path))):
-            if file is None:
-                continue
-            if (data := read_toml(file, problems)) is not None:
+            if file is not None and (data := read_toml(file, problems)) is not None:
                 implicit, tables = split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
@@ -165,8 +162,7 @@ def file_fragments(
                 chunks.setdefault(file, []).append(env)
         except Exception as exc:  # checked above, so only a dynaconf surprise lands here
             where = ", ".join(str(c[0]) for c in checked)
-            message = f"dynaconf failed ({type(exc).__name__})"
-            problems.append(Problem(key="file", layer=where, message=message))
+            problems.append(Problem("file", where, f"dynaconf failed ({type(exc).__name__})"))
             return []
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:
@@ -231,7 +227,7 @@ def codex_fragment(
 # -- variables and overrides --------------------------------------------------------------
 
 
-def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> Fragment | None:
+def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> Fragment:
     """``CODEX_OTEL_*`` variables: ``__`` nests, ``_`` may stand for ``-``. Each problem
     names the variable that caused it."""
     tree = _Tree(layer="env CODEX_OTEL_*", problems=problems)
@@ -240,8 +236,6 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
         if own and environ[name].strip():
             segments = name[len(schema.CODEX_PREFIX) :].lower().split("__")
             tree.insert(_path(segments, env=True), environ[name], name)
-    if not tree.data:
-        return None
     ctx = Context(tree.layer, _files.cwd(), environ, raw_strings=True, interpolate=False)
     sources = {k: Source(layer="codex-env", variable=v) for k, v in tree.origins.items()}
     fragment = Fragment(normalize(tree.data, ctx), Source(layer="codex-env"), sources)
@@ -250,20 +244,17 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
         message = p.message
         if variable and message.startswith("unknown key") and (hint := _suggest(variable)):
             message = message.partition(";")[0] + hint  # the name is the mistake, not the key
-        layer = f"env {variable}" if variable else p.layer
-        problems.append(Problem(key=p.key, layer=layer, message=message))
+        problems.append(Problem(p.key, f"env {variable}" if variable else p.layer, message))
     return fragment
 
 
 def overrides_fragment(
     overrides: Mapping[str, Any], environ: Mapping[str, str], problems: list[Problem]
-) -> Fragment | None:
+) -> Fragment:
     """Explicit overrides: dotted keys to values (strings are parsed like ``--set``)."""
     tree = _Tree(layer="override", problems=problems)
     for dotted, value in overrides.items():
         tree.insert(_path(str(dotted).split("."), env=False), value, str(dotted))
-    if not tree.data:
-        return None
     ctx = Context("override", _files.cwd(), environ, raw_strings=True, problems=problems)
     return Fragment(normalize(tree.data, ctx), Source(layer="override"))
 

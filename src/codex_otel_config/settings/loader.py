@@ -115,7 +115,7 @@ def load_settings(
         )
     # layers 5 and 6 are read before layer 4, so their problems are listed in that order
     codex_env = _sources.codex_env_fragment(environ, problems)
-    override = _sources.overrides_fragment(overrides, environ, problems) if overrides else None
+    override = _sources.overrides_fragment(overrides or {}, environ, problems)
     # 4. the declarative configuration file, authoritative over the OTEL_* variables …
     declarative = None
     if otel_config is not None or (environ.get("OTEL_CONFIG_FILE") or "").strip():
@@ -133,8 +133,7 @@ def load_settings(
         store.apply(otel.patch(current, store.is_explicit, store.source_of, warnings))
     # 5. CODEX_OTEL_* variables, 6. explicit overrides
     for later in (codex_env, override):
-        if later is not None:
-            store.apply(later)
+        store.apply(later)
 
     if "trace_exporter" not in store.data:
         store.inherit_trace()

@@ -150,7 +150,7 @@ def file_fragments(
     for path in paths:
         for layer, file in (("file", path), ("secrets", secrets_beside(path))):
             if file is not None and (data := read_toml(file, problems)) is not None:
-                implicit, tables = split_top(file, data, problems)
+                implicit, tables = _split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
     chunks: dict[Path, list[str]] = {}
@@ -178,7 +178,7 @@ def file_fragments(
     return out
 
 
-def split_top(
+def _split_top(
     path: Path, data: Mapping[str, Any], problems: list[Problem]
 ) -> tuple[dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]:
     """Keys outside any table (a settings key written at the top), and the environment

@@ -184,7 +184,7 @@ def list_environments(
     names: dict[str, None] = {}
     for path in paths:
         for file in filter(None, (path, _sources.secrets_beside(path))):
-            _, tables = _sources.split_top(file, _sources.read_toml(file, []) or {}, [])
+            _, tables = _sources._split_top(file, _sources.read_toml(file, []) or {}, [])
             names.update(dict.fromkeys(name for name, _ in tables.values()))
     return tuple(sorted(names, key=lambda n: (n.lower() != "default", n.lower())))
 

@@ -361,8 +361,8 @@ def test_undefined_variable_in_a_value(tmp_path: Path) -> None:
 
 def test_unknown_codex_variable_did_you_mean(tmp_path: Path) -> None:
     assert one_problem(tmp_path, {"CODEX_OTEL_SERVICENAME": "x"}) == (
-        'env CODEX_OTEL_SERVICENAME servicename: unknown key (did you mean "service_name"?) '
-        "(did you mean CODEX_OTEL_SERVICE_NAME?)"
+        "env CODEX_OTEL_SERVICENAME servicename: unknown key (did you mean "
+        "CODEX_OTEL_SERVICE_NAME?)"
     )
 
 
@@ -456,6 +456,27 @@ def test_batch_larger_than_queue_names_the_layer_that_shrank_the_queue(tmp_path:
     set the queue size, not "built-in default"."""
     found = one_problem(tmp_path, {"OTEL_BSP_MAX_QUEUE_SIZE": "8"})
     assert found == (
+        "env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_export_batch_size: 512 exceeds the "
+        "queue size 8"
+    )
+
+
+def test_a_broken_inline_table_is_refused_not_read_as_pairs(tmp_path: Path) -> None:
+    broken = '{ team = "core"'
+    too_deep = "{ a = " + "[" * 40 + "]" * 40 + " }"
+    for text in (broken, too_deep):
+        assert one_problem(tmp_path, {"CODEX_OTEL_RESOURCE_ATTRIBUTES": text}) == (
+            "env CODEX_OTEL_RESOURCE_ATTRIBUTES resource_attributes: is not a valid TOML "
+            "inline table"
+        )
+        assert one_problem(tmp_path, overrides={"resource_attributes": text}) == (
+            "override resource_attributes: is not a valid TOML inline table"
+        )
+
+
+def test_a_batch_larger_than_the_queue_names_the_queue_variable(tmp_path: Path) -> None:
+    env = {"OTEL_BSP_MAX_QUEUE_SIZE": "8", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    assert one_problem(tmp_path, env) == (
         "env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_export_batch_size: 512 exceeds the "
         "queue size 8"
     )

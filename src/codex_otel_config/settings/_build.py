@@ -76,7 +76,13 @@ class Builder:
             # A tuning left at the SDK default can only be wrong because of another one of its
             # processor that a layer set (a queue smaller than the default batch): name that.
             p = _processor(key)  # bsp, blrp or metric
-            keys = [key, *(f"processors.{n}" for n in schema.PROCESSOR_KEYS if _processor(n) == p)]
+            # The key, else the queue size it is compared with, else any tuning a layer set.
+            queue = f"processors.{p}_max_queue_size"
+            keys = [
+                key,
+                queue,
+                *(f"processors.{n}" for n in schema.PROCESSOR_KEYS if _processor(n) == p),
+            ]
             layer_key = next((k for k in keys if self.source_of(k).layer != "default"), key)
             self.problem(key, message, layer_key=layer_key)
         if found and self.lenient:

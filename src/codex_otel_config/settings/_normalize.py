@@ -261,6 +261,9 @@ def _string_table(key: str, value: Any, ctx: Context, *, headers: bool) -> dict[
     if isinstance(value, str) and (ctx.raw_strings or ctx.otel):
         inline = ctx.raw_strings and value.strip().startswith("{")
         parsed = parse_inline_table(value) if inline else None
+        if inline and parsed is None:  # never read as pairs: "{ team" is not an attribute name
+            ctx.problem(key, "is not a valid TOML inline table")
+            return None
         if parsed is None:
             parsed, refused = parse_pairs(value, headers=headers)
             for reason in refused:

@@ -243,7 +243,7 @@ def codex_env_fragment(environ: Mapping[str, str], problems: list[Problem]) -> F
         variable = fragment.source_for(p.key).variable
         message = p.message
         if variable and message.startswith("unknown key") and (hint := _suggest(variable)):
-            message = message.partition(";")[0] + hint  # the name is the mistake, not the key
+            message = "unknown key" + hint  # the variable's name is the mistake, not the key
         problems.append(Problem(p.key, f"env {variable}" if variable else p.layer, message))
     return fragment
 

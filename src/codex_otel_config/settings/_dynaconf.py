@@ -1,9 +1,9 @@
 """dynaconf loads the settings files: ``[default]`` + the selected environment table of each
 file and of the ``.secrets.toml`` beside it, in load order (its environments rules: table
 names are case-insensitive), and records where each chunk came from. :func:`file_chunks`
-returns that record (dynaconf's ``get_history``): one chunk per (file, environment table), which
-the loader validates against the schema and merges with the other layers, each leaf keeping
-the file and table dynaconf says it came from.
+returns that record (dynaconf's ``get_history``): one chunk per (file, environment table) with
+the values dynaconf read, which the loader validates against the schema and merges with the
+other layers, each leaf keeping the file and table dynaconf says it came from.
 
 Only dynaconf's TOML loader is asked to run: its environment-variable and ``.env`` loaders are
 off (the variable layers are read from the ``environ`` the caller passes). dynaconf applies its
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 #: How dynaconf is asked to read our files: environments on, its TOML loader only, no variable
 #: or ``.env`` loader (the variables are layers 4 and 5, read from the caller's ``environ``),
@@ -43,10 +44,12 @@ _OURS: dict[str, object] = {
 }
 
 
-def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[tuple[Path, str]]:
+def file_chunks(
+    paths: Sequence[Path], env_name: str | None
+) -> list[tuple[Path, str, dict[str, Any]]]:
     """What dynaconf loaded from ``paths`` (absolute, already checked to be small regular
-    TOML files), in the order it loaded them: (file, table lower-cased) for ``[default]`` and
-    ``[env_name]``, no values (the loader takes them from its own parse, as written)."""
+    TOML files), in the order it loaded them: (file, table lower-cased, the table's values as
+    dynaconf read them — top-level keys upper-cased) for ``[default]`` and ``[env_name]``."""
     from dynaconf import Dynaconf
     from dynaconf.utils.inspect import get_history
 
@@ -59,7 +62,7 @@ def file_chunks(paths: Sequence[Path], env_name: str | None) -> list[tuple[Path,
     settings.load_file(path=names, env=env_name or "default")
     wanted = {"default", (env_name or "default").lower()}
     return [
-        (Path(entry["identifier"]), str(entry["env"]).lower())
+        (Path(entry["identifier"]), str(entry["env"]).lower(), dict(entry["value"]))
         for entry in get_history(settings)
         if str(entry["loader"]).startswith("load_file")  # not a file SETTINGS_FILE_… added
         and entry["identifier"] in names

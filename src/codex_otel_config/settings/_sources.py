@@ -141,10 +141,10 @@ def file_fragments(
     order: per file, its keys outside any table, then ``[default]`` and ``[<env>]``.
 
     Each file is first checked here (a small regular file of valid TOML whose top level holds
-    environment tables), so every problem names its line; dynaconf then loads the tables
-    (:mod:`._dynaconf`) and its record of each (file, table) chunk becomes one fragment, with
-    the values as the file wrote them (dynaconf would cast "@int …"-style strings if
-    AUTO_CAST_FOR_DYNACONF is set in os.environ: a header value must stay the file's text).
+    environment tables), so every problem names its line and no unsafe file reaches dynaconf;
+    dynaconf then loads the tables (:mod:`._dynaconf`) and each (file, table) chunk it records
+    becomes one fragment of the values it read, its top-level keys spelled as the file wrote
+    them (dynaconf upper-cases them; messages quote the file's spelling).
     """
     checked: list[tuple[Path, str, dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]] = []
     for path in paths:
@@ -153,13 +153,15 @@ def file_fragments(
                 implicit, tables = _split_top(file, data, problems)
                 tables_seen.update(name for name, _ in tables.values())
                 checked.append((file, layer, implicit, tables))
-    chunks: dict[Path, list[str]] = {}
+    chunks: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
     if any(tables for *_, tables in checked):
         from codex_otel_config.settings._dynaconf import file_chunks
 
         try:
-            for file, env in file_chunks([_files.absolute(c[0]) for c in checked], env_name):
-                chunks.setdefault(file, []).append(env)
+            for file, env, values in file_chunks(
+                [_files.absolute(c[0]) for c in checked], env_name
+            ):
+                chunks.setdefault(file, []).append((env, values))
         except Exception as exc:  # checked above, so only a dynaconf surprise lands here
             where = ", ".join(str(c[0]) for c in checked)
             problems.append(Problem("file", where, f"dynaconf failed ({type(exc).__name__})"))
@@ -167,7 +169,11 @@ def file_fragments(
     out: list[Fragment] = []
     for file, layer, implicit, tables in checked:
         parts: list[tuple[str | None, dict[str, Any]]] = [(None, implicit)] if implicit else []
-        parts += [tables[env] for env in chunks.pop(_files.absolute(file), []) if env in tables]
+        for env, values in chunks.pop(_files.absolute(file), []):
+            if env in tables:
+                name, written = tables[env]
+                spelled = {key.upper(): key for key in written}
+                parts.append((name, {spelled.get(k, k.lower()): v for k, v in values.items()}))
         for table, tree in parts:
             source = Source(layer=layer, file=file, table=table)
             base = _files.absolute(file).parent

@@ -480,3 +480,13 @@ def test_a_batch_larger_than_the_queue_names_the_queue_variable(tmp_path: Path) 
         "env OTEL_BSP_MAX_QUEUE_SIZE processors.bsp_max_export_batch_size: 512 exceeds the "
         "queue size 8"
     )
+
+
+def test_a_settings_file_not_named_toml_is_refused_not_skipped(tmp_path: Path) -> None:
+    """dynaconf reads a file by its extension: otel.conf would be skipped without a word."""
+    f = write(tmp_path / "otel.conf", '[default]\nservice_name = "x"\n')
+    assert one_problem(tmp_path, files=[f]) == (
+        f"{f} file: is not a .toml file: settings files are TOML, named *.toml"
+    )
+    ok = write(tmp_path / "otel.tml", '[default]\nservice_name = "x"\n')
+    assert load(tmp_path, files=[ok]).service_name == "x"

@@ -26,6 +26,8 @@ from codex_otel_config.settings._tree import deep_merge
 from codex_otel_config.settings.model import Source, expand_user, source_in
 
 SECRETS_NAME = ".secrets.toml"
+#: The names dynaconf reads as TOML (its ``TOML_EXTENSIONS``).
+TOML_SUFFIXES = (".toml", ".tml")
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,12 @@ def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return refused(*_toml_problem(str(exc), text, path))
+        return refused(*_toml_problem(str(exc), text))
     except ValueError:  # an integer beyond Python's digit limit
         return refused("file", "holds a number too large to read")
 
 
-def _toml_problem(message: str, text: str, path: Path) -> tuple[str, str]:
+def _toml_problem(message: str, text: str) -> tuple[str, str]:
     """tomllib's message keyed by its line, with a hint for the usual mistakes."""
     reason, _, where = message.partition(" (at line ")  # "(at end of document)": no line
     number, _, column = where.rstrip(")").partition(", column ")
@@ -89,8 +91,6 @@ def _toml_problem(message: str, text: str, path: Path) -> tuple[str, str]:
     recent = (c.split("#")[0] for c in lines[max(0, line - 3) : line])
     if any(c.count("{") > c.count("}") for c in recent):
         hint = "; inline tables { … } must fit on one line in TOML: use a [sub.table] instead"
-    elif path.suffix.lower() not in (".toml", ""):
-        hint = f"; settings files are TOML ({path.suffix} is not supported)"
     col = f" (column {column})" if column else ""
     message = f"invalid TOML: {reason[:1].lower()}{reason[1:]}{col}{hint}"
     return f"line {line}" if line else "file", message
@@ -116,7 +116,9 @@ def settings_files(
     environ: Mapping[str, str],
     codex_home: Path,
 ) -> tuple[list[Path], list[Problem]]:
-    """The settings files to load, in order; a named file that is missing is a problem."""
+    """The settings files to load, in order; a named file that is missing, or not named
+    ``*.toml`` (dynaconf picks its reader by the extension: another name would be skipped
+    silently), is a problem."""
     if files is not None:
         named, origin = [Path(f) for f in files], "files="
     elif env_files := environ.get("CODEX_OTEL_SETTINGS_FILES", "").strip():
@@ -124,9 +126,14 @@ def settings_files(
         origin = "CODEX_OTEL_SETTINGS_FILES"
     else:
         return [p for p in _files.default_files(codex_home) if _files.exists(p)], []
-    message = f"settings file not found (named by {origin})"
-    problems = [Problem("file", str(p), message) for p in named if not _files.exists(p)]
-    return [p for p in named if _files.exists(p)], problems
+    missing = f"settings file not found (named by {origin})"
+    problems = [Problem("file", str(p), missing) for p in named if not _files.exists(p)]
+    named = [p for p in named if _files.exists(p)]
+    # (A FIFO or device is left to read_toml, which refuses it as not a regular file.)
+    wrong = [p for p in named if p.suffix not in TOML_SUFFIXES and _files.is_regular(p)]
+    message = "is not a .toml file: settings files are TOML, named *.toml"
+    problems += [Problem("file", str(p), message) for p in wrong]
+    return [p for p in named if p not in wrong], problems
 
 
 def file_fragments(

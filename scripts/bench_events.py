@@ -164,23 +164,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         tracer_provider=tracer_provider,
     )
 
-    def record_api_request() -> None:
-        session.record_api_request(
-            1,
-            401,
-            "http 401",
-            0.042,
-            auth_header_attached=True,
-            auth_header_name="authorization",
-            retry_after_unauthorized=True,
-            recovery_mode="managed",
-            recovery_phase="refresh_token",
-            endpoint="/responses",
-            request_id="req-401",
-            cf_ray="ray-401",
-            auth_error="missing_authorization_header",
-            auth_error_code="token_expired",
-        )
+    def api_request(on: SessionTelemetry) -> Callable[[], None]:
+        """Our call on ``on``: a 401 with every auth field set."""
+
+        def call() -> None:
+            on.record_api_request(
+                1,
+                401,
+                "http 401",
+                0.042,
+                auth_header_attached=True,
+                auth_header_name="authorization",
+                retry_after_unauthorized=True,
+                recovery_mode="managed",
+                recovery_phase="refresh_token",
+                endpoint="/responses",
+                request_id="req-401",
+                cf_ray="ray-401",
+                auth_error="missing_authorization_header",
+                auth_error_code="token_expired",
+            )
+
+        return call
+
+    record_api_request = api_request(session)
 
     # The raw side: the same attributes, prebuilt, through the same providers.
     logger = logger_provider.get_logger("codex_otel.log_only")
@@ -226,19 +233,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     info = SeverityNumber.INFO
 
-    def raw_api_request() -> None:
-        now = time.time_ns()
-        logger.emit(
-            timestamp=now,
-            severity_number=info,
-            severity_text="INFO",
-            body="codex.api_request",
-            attributes=log_attributes,
-            event_name="codex.api_request",
-        )
-        trace.get_current_span().add_event("codex.api_request", trace_attributes, now)
-        raw_counter.add(1, metric_attributes)
-        raw_histogram.record(42.0, metric_attributes)
+    def raw_calls(counter: Any, histogram: Any) -> Callable[[], None]:
+        """The raw SDK calls ``record_api_request`` makes, through ``counter``/``histogram``."""
+
+        def call() -> None:
+            now = time.time_ns()
+            logger.emit(
+                timestamp=now,
+                severity_number=info,
+                severity_text="INFO",
+                body="codex.api_request",
+                attributes=log_attributes,
+                event_name="codex.api_request",
+            )
+            trace.get_current_span().add_event("codex.api_request", trace_attributes, now)
+            counter.add(1, metric_attributes)
+            histogram.record(42.0, metric_attributes)
+
+        return call
+
+    raw_api_request = raw_calls(raw_counter, raw_histogram)
 
     # The runtime reader on: a second client (and session) built with it; the raw side goes
     # through that client's MeterProvider, which aggregates for both of its readers.
@@ -252,37 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     runtime_counter = runtime_meter.create_counter("codex.api_request")
     runtime_histogram = runtime_meter.create_histogram("codex.api_request.duration_ms", unit="ms")
 
-    def runtime_api_request() -> None:
-        runtime_session.record_api_request(
-            1,
-            401,
-            "http 401",
-            0.042,
-            auth_header_attached=True,
-            auth_header_name="authorization",
-            retry_after_unauthorized=True,
-            recovery_mode="managed",
-            recovery_phase="refresh_token",
-            endpoint="/responses",
-            request_id="req-401",
-            cf_ray="ray-401",
-            auth_error="missing_authorization_header",
-            auth_error_code="token_expired",
-        )
-
-    def raw_runtime_api_request() -> None:
-        now = time.time_ns()
-        logger.emit(
-            timestamp=now,
-            severity_number=info,
-            severity_text="INFO",
-            body="codex.api_request",
-            attributes=log_attributes,
-            event_name="codex.api_request",
-        )
-        trace.get_current_span().add_event("codex.api_request", trace_attributes, now)
-        runtime_counter.add(1, metric_attributes)
-        runtime_histogram.record(42.0, metric_attributes)
+    runtime_api_request = api_request(runtime_session)
+    raw_runtime_api_request = raw_calls(runtime_counter, runtime_histogram)
 
     call_tags = {"source": "tui", "status": "ok"}
     counter_attributes = {"service": "codex-cli", **call_tags}

@@ -23,7 +23,7 @@ from codex_otel_config.settings._normalize import (
     parse_inline_table,
 )
 from codex_otel_config.settings._tree import deep_merge
-from codex_otel_config.settings.model import Source, expand_user, source_in
+from codex_otel_config.settings.model import Source, expand_user, nearest
 
 SECRETS_NAME = ".secrets.toml"
 #: The names dynaconf reads as TOML (its ``TOML_EXTENSIONS``).
@@ -41,8 +41,10 @@ class Fragment:
     def source_for(self, key: str) -> Source:
         """The key's own source, else its nearest parent's, else (an exporter chosen by the
         variables that set its fields) the first of its children's, else the layer's."""
-        below = (s for k, s in self.sources.items() if k.startswith(key + "."))
-        return source_in(self.sources, key, next(below, self.source))
+        found = nearest(self.sources, key)
+        if found is not None:
+            return found
+        return next((s for k, s in self.sources.items() if k.startswith(key + ".")), self.source)
 
 
 # -- TOML files ---------------------------------------------------------------------------

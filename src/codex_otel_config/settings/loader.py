@@ -3,10 +3,11 @@
 Layers, lowest to highest: built-in defaults (declared in ``schema.py``), the ``[otel]`` table of
 ``$CODEX_HOME/config.toml``, settings files (``[default]`` + the selected environment table,
 each followed by the ``.secrets.toml`` beside it), the standard ``OTEL_*`` variables,
-``CODEX_OTEL_*`` variables, explicit overrides. Each layer is read explicitly (dynaconf's own
-file, ``.env`` and environment loaders are switched off, so it never reads ``os.environ`` for
-settings), validated into a canonical fragment, and merged by :class:`_Store`, which records
-the :class:`Source` of every key as it goes.
+``CODEX_OTEL_*`` variables, explicit overrides. The settings files are read by dynaconf's TOML
+loader (``_dynaconf.py``; its ``.env`` and variable loaders are off, so it never reads
+``os.environ`` for settings), every other layer by our own readers; each is validated into a
+canonical fragment and merged by :class:`_Store`, which records the :class:`Source` of every
+key as it goes.
 
 When nothing is configured — no Codex ``config.toml``, no settings file, no relevant variable,
 no override — the model's defaults are returned after a few ``stat()`` calls, without importing
